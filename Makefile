@@ -1,0 +1,36 @@
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: help install run test lint migrate
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed ## Make .venv and install the pinned requirements
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate ## Serve http://localhost:$(PORT) with a demo user and a staff user
+	@echo "Log in at http://localhost:$(PORT)/accounts/login/ with:"
+	@$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver localhost:$(PORT)
+
+test: install ## Run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: install ## Check style with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

@@ -1,0 +1,176 @@
+"""The JSON API of accounts: browser flows on cookies, app flows on bodies."""
+
+from django.middleware.csrf import get_token
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+from . import services
+from .authentication import enforce_csrf, read_refresh_cookie
+from .cookies import delete_auth_cookies, set_auth_cookies
+from .serializers import (
+    NO_REFRESH_COOKIE,
+    CredentialsSerializer,
+    RefreshTokenSerializer,
+    RegisterSerializer,
+    TokenPairExpirySerializer,
+    TokenPairSerializer,
+    TokenSerializer,
+    UserSerializer,
+)
+from .tokens import AccessToken, RefreshToken
+
+
+class TokenFlowAPIView(APIView):
+    """Base of the views that hand out or take back tokens.
+
+    They authenticate nobody (a stale cookie or header must never block a
+    login) and answer a failed check with 401 and a Bearer challenge.
+    """
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    def get_authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+
+class BrowserTokenFlowAPIView(TokenFlowAPIView):
+    """Base of the views that set, rotate or delete the auth cookies."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Login CSRF, forced refresh and forced logout are all attacks
+        # worth refusing: every cookie-writing endpoint wants the token.
+        enforce_csrf(request)
+
+
+class RegisterAPIView(TokenFlowAPIView):
+    """Create an account. It does not log in: call POST /api/token/ next."""
+
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.register_user(**serializer.validated_data)
+        return Response(
+            {"id": user.pk, "email": user.email}, status=status.HTTP_201_CREATED
+        )
+
+
+class CookieTokenObtainAPIView(BrowserTokenFlowAPIView):
+    """Log in with email and password; the tokens go into HttpOnly cookies."""
+
+    def post(self, request):
+        serializer = CredentialsSerializer(
+            data=request.data, context={"request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        pair = services.log_in(request=request, user=serializer.validated_data["user"])
+        response = Response(TokenPairExpirySerializer(pair).data)
+        set_auth_cookies(response, pair)
+        return response
+
+
+class CookieTokenRefreshAPIView(BrowserTokenFlowAPIView):
+    """Rotate the refresh cookie and set a fresh pair of cookies."""
+
+    def post(self, request):
+        raw_token = read_refresh_cookie(request)
+        try:
+            pair = services.rotate_refresh_token(raw_token=raw_token or "")
+        except TokenError as exc:
+            raise InvalidToken(NO_REFRESH_COOKIE) from exc
+        response = Response(TokenPairExpirySerializer(pair).data)
+        set_auth_cookies(response, pair)
+        return response
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, InvalidToken):
+            # Cookies that cannot be refreshed are of no further use.
+            delete_auth_cookies(response)
+        return response
+
+
+class CookieTokenBlacklistAPIView(BrowserTokenFlowAPIView):
+    """Log out: blacklist the refresh cookie and delete both cookies."""
+
+    def post(self, request):
+        services.log_out(raw_token=read_refresh_cookie(request))
+        response = Response({"detail": "You have been logged out."})
+        delete_auth_cookies(response)
+        return response
+
+
+class TokenVerifyAPIView(TokenFlowAPIView):
+    """Say whether a token is valid (200 {}) or not (401), as SimpleJWT does."""
+
+    def post(self, request):
+        serializer = TokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # Only the two kinds this site issues; a refresh token is also checked
+        # against the blacklist.
+        for token_class in (AccessToken, RefreshToken):
+            try:
+                token_class(serializer.validated_data["token"])
+            except TokenError:
+                continue
+            return Response({})
+        raise InvalidToken()
+
+
+@method_decorator(ensure_csrf_cookie, name="dispatch")
+class CsrfAPIView(TokenFlowAPIView):
+    """Set the CSRF cookie; single-page clients echo it in X-CSRFToken."""
+
+    def get(self, request):
+        return Response({"csrfToken": get_token(request)})
+
+
+class MeAPIView(APIView):
+    """The user who is logged in."""
+
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+
+class AppTokenObtainAPIView(TokenFlowAPIView):
+    """Log in with email and password; both tokens come back in the body."""
+
+    def post(self, request):
+        serializer = CredentialsSerializer(
+            data=request.data, context={"request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        pair = services.log_in(request=request, user=serializer.validated_data["user"])
+        return Response(TokenPairSerializer(pair).data)
+
+
+class AppTokenRefreshAPIView(TokenFlowAPIView):
+    """Exchange a refresh token for a new pair; the old one stops working."""
+
+    def post(self, request):
+        serializer = RefreshTokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            pair = services.rotate_refresh_token(
+                raw_token=serializer.validated_data["refresh"]
+            )
+        except TokenError as exc:
+            raise InvalidToken() from exc
+        return Response(TokenPairSerializer(pair).data)
+
+
+class AppTokenBlacklistAPIView(TokenFlowAPIView):
+    """Log out: the refresh token is blacklisted."""
+
+    def post(self, request):
+        serializer = RefreshTokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not services.log_out(raw_token=serializer.validated_data["refresh"]):
+            raise InvalidToken()
+        return Response({})

@@ -1,0 +1,141 @@
+"""The one path that reads the auth cookies and the Bearer header.
+
+`authenticate_cookies()` turns a request's cookies into a user (refreshing
+silently when the access token has expired) and is shared by the middleware,
+which serves HTML pages and the admin, and by `JWTCookieAuthentication`, which
+serves DRF. `JWTBearerAuthentication` serves clients that send the header.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, CSRFCheck
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+from . import services
+from .models import User
+from .tokens import AccessToken
+
+
+def get_token_user(token: AccessToken) -> User | None:
+    """Return the active user an access token speaks for, or None."""
+    return User.objects.filter(pk=token["user_id"], is_active=True).first()
+
+
+@dataclass(frozen=True)
+class CookieAuthentication:
+    """What the auth cookies of one request amount to."""
+
+    user: User | AnonymousUser
+    access_token: AccessToken | None = None
+    # A silent refresh happened: these tokens go out as new cookies.
+    refreshed: services.TokenPair | None = None
+    # The cookies held nothing usable: they are deleted on the response.
+    stale: bool = False
+
+
+ANONYMOUS = CookieAuthentication(user=AnonymousUser())
+
+
+def read_refresh_cookie(request) -> str | None:
+    return request.COOKIES.get(settings.JWT_COOKIE_REFRESH_NAME) or None
+
+
+def has_auth_cookies(request) -> bool:
+    return bool(
+        request.COOKIES.get(settings.JWT_COOKIE_ACCESS_NAME)
+        or read_refresh_cookie(request)
+    )
+
+
+def _authenticate_cookies(request) -> CookieAuthentication:
+    raw_access = request.COOKIES.get(settings.JWT_COOKIE_ACCESS_NAME)
+    raw_refresh = read_refresh_cookie(request)
+    if raw_access:
+        try:
+            token = AccessToken(raw_access)
+        except TokenError:
+            pass  # expired or forged: the refresh cookie may still serve
+        else:
+            user = get_token_user(token)
+            if user is not None:
+                return CookieAuthentication(user=user, access_token=token)
+    if raw_refresh:
+        try:
+            pair = services.rotate_refresh_token(raw_token=raw_refresh)
+        except TokenError:
+            return CookieAuthentication(user=AnonymousUser(), stale=True)
+        return CookieAuthentication(
+            user=pair.user, access_token=pair.access, refreshed=pair
+        )
+    if raw_access:
+        return CookieAuthentication(user=AnonymousUser(), stale=True)
+    return ANONYMOUS
+
+
+def authenticate_cookies(request) -> CookieAuthentication:
+    """Return (once per request) who the request's auth cookies speak for."""
+    # Memoised on the Django request: the middleware and DRF share one answer
+    # and a refresh token is never rotated twice in one request.
+    try:
+        return request._jwt_cookie_authentication
+    except AttributeError:
+        request._jwt_cookie_authentication = _authenticate_cookies(request)
+        return request._jwt_cookie_authentication
+
+
+def cookie_authentication_if_done(request) -> CookieAuthentication | None:
+    """Return the cookie authentication of a request if anything asked for it."""
+    return getattr(request, "_jwt_cookie_authentication", None)
+
+
+def enforce_csrf(request) -> None:
+    """Refuse a DRF request without a valid CSRF token (as Django's forms do)."""
+    check = CSRFCheck(lambda request: None)
+    check.process_request(request)
+    reason = check.process_view(request, None, (), {})
+    if reason:
+        raise exceptions.PermissionDenied(
+            _(
+                "CSRF check failed: %(reason)s Send the csrftoken cookie's value "
+                "in the X-CSRFToken header (GET /api/csrf/ sets it)."
+            )
+            % {"reason": reason},
+            code="csrf_failed",
+        )
+
+
+class JWTBearerAuthentication(JWTAuthentication):
+    """Authenticate by the access token in an `Authorization: Bearer` header."""
+
+    def get_validated_token(self, raw_token):
+        try:
+            return AccessToken(raw_token)
+        except TokenError as exc:
+            # One answer for every reason: which check failed is no business
+            # of whoever holds the token.
+            raise InvalidToken() from exc
+
+    def get_user(self, validated_token):
+        user = get_token_user(validated_token)
+        if user is None:
+            # A deleted and a deactivated user look exactly like a bad token.
+            raise InvalidToken()
+        return user
+
+
+class JWTCookieAuthentication(BaseAuthentication):
+    """Adopt the user of the auth cookies, and insist on a CSRF token."""
+
+    def authenticate(self, request):
+        result = authenticate_cookies(request._request)
+        if not result.user.is_authenticated:
+            return None
+        # Cookies ride along with cross-site requests; the CSRF token does
+        # not. Every unsafe method authenticated by a cookie must carry it.
+        enforce_csrf(request)
+        return result.user, result.access_token

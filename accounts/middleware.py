@@ -1,0 +1,54 @@
+from functools import partial
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.functional import SimpleLazyObject
+
+from .authentication import (
+    authenticate_cookies,
+    cookie_authentication_if_done,
+    has_auth_cookies,
+)
+from .cookies import delete_auth_cookies, set_auth_cookies, sets_auth_cookies
+
+
+def _get_user(request):
+    return authenticate_cookies(request).user
+
+
+async def _aget_user(request):
+    return await sync_to_async(_get_user)(request)
+
+
+class JWTAuthenticationMiddleware(AuthenticationMiddleware):
+    """Set request.user from the JWT cookies; send refreshed or deleted ones.
+
+    Takes the place of Django's AuthenticationMiddleware (and subclasses it so
+    the admin recognises it). The cookies are read only when something asks
+    for request.user, so public pages that never do cost nothing.
+    """
+
+    def process_request(self, request):
+        request.user = SimpleLazyObject(partial(_get_user, request))
+        request.auser = partial(_aget_user, request)
+
+    def process_response(self, request, response):
+        result = cookie_authentication_if_done(request)
+        # A view that logged someone in or out has written the cookies it
+        # meant to; what the request arrived with must not overwrite that.
+        if result is not None and not sets_auth_cookies(response):
+            if result.refreshed is not None:
+                set_auth_cookies(response, result.refreshed)
+            elif result.stale:
+                delete_auth_cookies(response)
+        if (
+            has_auth_cookies(request)
+            or "HTTP_AUTHORIZATION" in request.META
+            or sets_auth_cookies(response)
+        ):
+            # Whatever answers a credentialed request, or carries tokens,
+            # is for this client alone and must not be stored by any cache.
+            add_never_cache_headers(response)
+            patch_vary_headers(response, ("Cookie", "Authorization"))
+        return response

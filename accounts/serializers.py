@@ -1,0 +1,90 @@
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, serializers
+
+from .forms import LoginForm
+from .models import User, normalize_email
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ("id", "email", "is_staff", "date_joined", "last_login")
+        read_only_fields = fields
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        max_length=4096, write_only=True, trim_whitespace=False
+    )
+
+    def validate_email(self, value):
+        email = normalize_email(value)
+        if User.objects.filter(email=email).exists():
+            raise serializers.ValidationError(
+                User._meta.get_field("email").error_messages["unique"], code="unique"
+            )
+        return email
+
+    def validate(self, attrs):
+        try:
+            validate_password(attrs["password"], user=User(email=attrs["email"]))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        return attrs
+
+
+class CredentialsSerializer(serializers.Serializer):
+    """Check an email and password; a mismatch is a 401 that names no field."""
+
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        max_length=4096, write_only=True, trim_whitespace=False
+    )
+
+    def validate(self, attrs):
+        user = authenticate(
+            self.context["request"]._request,
+            email=normalize_email(attrs["email"]),
+            password=attrs["password"],
+        )
+        if user is None:
+            raise exceptions.AuthenticationFailed(
+                LoginForm.error_messages["invalid_login"], code="invalid_credentials"
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenPairExpirySerializer(serializers.Serializer):
+    """Describe a browser login: who, and when its cookies run out."""
+
+    user = UserSerializer()
+    access_expires_at = serializers.DateTimeField()
+    refresh_expires_at = serializers.DateTimeField()
+    session_expires_at = serializers.DateTimeField()
+
+
+class TokenPairSerializer(serializers.Serializer):
+    """The token pair in SimpleJWT's usual shape, for apps."""
+
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+    def to_representation(self, pair):
+        return {"access": str(pair.access), "refresh": str(pair.refresh)}
+
+
+class RefreshTokenSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=8192)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=8192)
+
+
+# Shown when a cookie-based call arrives without a usable refresh cookie.
+NO_REFRESH_COOKIE = _("You are not logged in, or your session has ended. Log in again.")

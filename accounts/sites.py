@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from .views import LogoutView
+
+
+class AdminSite(admin.AdminSite):
+    """The admin, logged into and out of through the site's own JWT pages."""
+
+    def login(self, request, extra_context=None):
+        if request.user.is_authenticated:
+            # Logged in, but not staff: say so instead of looping to login.
+            return TemplateResponse(
+                request,
+                "admin/not_staff.html",
+                {"site_header": self.site_header},
+                status=403,
+            )
+        next_url = request.GET.get("next") or reverse(
+            "admin:index", current_app=self.name
+        )
+        return redirect_to_login(next_url, reverse("accounts:login"))
+
+    def logout(self, request, extra_context=None):
+        return LogoutView.as_view()(request)

@@ -1,0 +1,126 @@
+"""SimpleJWT token classes that read their settings at use, not at import.
+
+SimpleJWT binds lifetimes and its signing backend when it is first imported;
+these subclasses look them up on every use so that a settings change (in
+tests, or a key rotation) takes effect at once.
+"""
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+import jwt
+from rest_framework_simplejwt import settings as simplejwt_settings
+from rest_framework_simplejwt import tokens
+from rest_framework_simplejwt.backends import TokenBackend
+from rest_framework_simplejwt.exceptions import (
+    TokenBackendError,
+    TokenBackendExpiredToken,
+)
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
+
+# OpenID Connect's name for the time the user actually authenticated; it
+# travels unchanged through every rotation of a login's refresh tokens.
+AUTH_TIME_CLAIM = "auth_time"
+
+# Claims every token of this site carries and every check insists on.
+REQUIRED_CLAIMS = ("exp", "iat", "jti", "iss", "aud", "token_type", "user_id")
+
+
+def jwt_settings():
+    return simplejwt_settings.api_settings
+
+
+class StrictTokenBackend(TokenBackend):
+    """A TokenBackend that refuses tokens missing any claim of REQUIRED_CLAIMS."""
+
+    def decode(self, token, verify=True):
+        try:
+            return jwt.decode(
+                token,
+                self.get_verifying_key(token),
+                algorithms=[self.algorithm],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.get_leeway(),
+                options={
+                    "verify_signature": verify,
+                    "require": list(REQUIRED_CLAIMS) if verify else [],
+                },
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenBackendExpiredToken("Token is expired") from exc
+        except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
+            # ValueError/TypeError: PyJWT lets some malformed inputs through
+            # as plain Python errors; they are invalid tokens all the same.
+            raise TokenBackendError("Token is invalid") from exc
+
+
+@lru_cache(maxsize=1)
+def _backend_for(api_settings) -> StrictTokenBackend:
+    return StrictTokenBackend(
+        api_settings.ALGORITHM,
+        api_settings.SIGNING_KEY,
+        api_settings.VERIFYING_KEY,
+        api_settings.AUDIENCE,
+        api_settings.ISSUER,
+        None,  # never fetch keys from a URL named by configuration or token
+        api_settings.LEEWAY,
+        api_settings.JSON_ENCODER,
+    )
+
+
+def get_token_backend() -> StrictTokenBackend:
+    """Return the backend for the current SIMPLE_JWT settings."""
+    return _backend_for(jwt_settings())
+
+
+class LiveSettingsMixin:
+    lifetime_setting: str
+
+    @property
+    def lifetime(self) -> timedelta:
+        return getattr(jwt_settings(), self.lifetime_setting)
+
+    @property
+    def token_backend(self) -> StrictTokenBackend:
+        return get_token_backend()
+
+    @property
+    def expires_at(self) -> datetime:
+        return datetime_from_epoch(self["exp"])
+
+
+class AccessToken(LiveSettingsMixin, tokens.AccessToken):
+    lifetime_setting = "ACCESS_TOKEN_LIFETIME"
+
+
+class RefreshToken(LiveSettingsMixin, tokens.RefreshToken):
+    lifetime_setting = "REFRESH_TOKEN_LIFETIME"
+    access_token_class = AccessToken
+
+    @classmethod
+    def for_login(cls, user, *, auth_time: int, not_after: datetime) -> "RefreshToken":
+        """Return a new refresh token of a login, recorded as outstanding."""
+        # Not SimpleJWT's for_user(): the claims must be final before the
+        # token is recorded, and the user is already at hand (no lookup).
+        token = cls()
+        token[jwt_settings().USER_ID_CLAIM] = str(user.pk)
+        token[AUTH_TIME_CLAIM] = auth_time
+        if token.expires_at > not_after:
+            token.set_exp(from_time=not_after, lifetime=timedelta(0))
+        OutstandingToken.objects.create(
+            user=user,
+            jti=token["jti"],
+            token=str(token),
+            created_at=token.current_time,
+            expires_at=token.expires_at,
+        )
+        return token
+
+    @property
+    def access_token(self) -> AccessToken:
+        access = super().access_token
+        # An access token never outlives the refresh token it came from.
+        access["exp"] = min(access["exp"], self["exp"])
+        return access

@@ -50,7 +50,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
 # Local runs keep generated keys here so that logins survive a restart.
-LOCAL_SECRETS_FILE = BASE_DIR / ".local-secrets.json"
+LOCAL_SECRETS_FILE = Path(
+    os.environ.get("DJANGO_LOCAL_SECRETS_FILE", BASE_DIR / ".local-secrets.json")
+)
 
 
 def local_secret(name: str) -> str:
@@ -92,6 +94,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "accounts",
+    "shop",
 ]
 
 # No SessionMiddleware: authentication lives in the JWT cookies alone, so no
@@ -122,6 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "shop.context_processors.cart_summary",
             ],
         },
     },

@@ -1,0 +1,246 @@
+"""The HTML pages: sign up, log in, log out, dashboard."""
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+from accounts.models import User
+from tests.conftest import PASSWORD, auth_cookie, log_in
+
+ACCESS = settings.JWT_COOKIE_ACCESS_NAME
+REFRESH = settings.JWT_COOKIE_REFRESH_NAME
+
+
+def form_token(client):
+    """Load the login page as a browser would, and return its CSRF token."""
+    client.get(reverse("accounts:login"))
+    return client.cookies[settings.CSRF_COOKIE_NAME].value
+
+
+def post_form(client, url, data):
+    return client.post(url, {**data, "csrfmiddlewaretoken": form_token(client)})
+
+
+def test_signup_creates_user_logs_in_and_redirects_to_dashboard(browser, db):
+    response = post_form(
+        browser,
+        reverse("accounts:signup"),
+        {"email": "New@Example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
+    user = User.objects.get()
+    assert user.email == "new@example.com"
+    assert user.check_password(PASSWORD)
+    assert response.cookies[ACCESS].value and response.cookies[REFRESH].value
+    page = browser.get(reverse("dashboard"))
+    assert page.status_code == 200
+    assert b"new@example.com" in page.content
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"password1": PASSWORD, "password2": PASSWORD}, "email", "required"),
+        (
+            {"email": "a@b.co", "password1": "12345678", "password2": "12345678"},
+            "password2",
+            "too common",
+        ),
+        (
+            {"email": "a@b.co", "password1": PASSWORD, "password2": PASSWORD + "x"},
+            "password2",
+            "didn’t match",
+        ),
+        (
+            {
+                "email": "ALICE@example.com",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
+            "email",
+            "already exists",
+        ),
+    ],
+)
+def test_signup_shows_field_errors_and_creates_nothing(
+    browser, user, data, field, message
+):
+    response = post_form(browser, reverse("accounts:signup"), data)
+
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors[field])
+    assert message in errors
+    assert User.objects.count() == 1
+    assert ACCESS not in response.cookies
+
+
+def test_login_form_posts_email_and_password(browser, db):
+    page = browser.get(reverse("accounts:login"))
+
+    assert b'name="email"' in page.content
+    assert b'name="password"' in page.content
+    assert b'autocomplete="current-password"' in page.content
+
+
+def test_login_sets_cookies_and_redirects_to_dashboard(browser, user):
+    response = post_form(
+        browser,
+        reverse("accounts:login"),
+        {"email": "Alice@Example.com", "password": PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
+    assert auth_cookie(browser, "access")
+    user.refresh_from_db()
+    assert user.last_login is not None
+
+
+def test_login_redirects_to_a_safe_next(browser, user):
+    response = post_form(
+        browser,
+        reverse("accounts:login"),
+        {"email": user.email, "password": PASSWORD, "next": "/api/me/?format=json"},
+    )
+
+    assert response["Location"] == "/api/me/?format=json"
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "http:evil.example",
+        "javascript:alert(1)",
+        "https://testserver.evil.example/",
+    ],
+)
+def test_login_refuses_an_open_redirect_through_next(browser, user, next_url):
+    response = post_form(
+        browser,
+        reverse("accounts:login"),
+        {"email": user.email, "password": PASSWORD, "next": next_url},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
+
+
+def test_dashboard_sends_anonymous_visitors_to_login_with_next(browser, db):
+    response = browser.get(reverse("dashboard"))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('accounts:login')}?next=/dashboard/"
+
+
+def test_dashboard_welcomes_the_user_and_says_when_the_session_expires(logged_in):
+    response = logged_in.get(reverse("dashboard"))
+
+    assert response.status_code == 200
+    assert b"Welcome, alice@example.com" in response.content
+    assert b"Session expires" in response.content
+    assert response.context["session_expires_at"] is not None
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"email": "alice@example.com", "password": "wrong password"},
+        {"email": "nobody@example.com", "password": PASSWORD},
+        {"email": "inactive@example.com", "password": PASSWORD},
+    ],
+    ids=["wrong-password", "unknown-email", "inactive"],
+)
+def test_failed_login_rerenders_one_generic_message_and_sets_no_cookie(
+    browser, user, data
+):
+    User.objects.create_user("inactive@example.com", PASSWORD, is_active=False)
+
+    response = post_form(browser, reverse("accounts:login"), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "That email and password do not match an active account. "
+        "Check both and try again."
+    ]
+    assert ACCESS not in response.cookies and REFRESH not in response.cookies
+
+
+def test_logout_get_asks_for_confirmation_and_changes_nothing(logged_in):
+    response = logged_in.get(reverse("accounts:logout"))
+
+    assert response.status_code == 200
+    assert b"Log out?" in response.content
+    assert ACCESS not in response.cookies
+    assert not BlacklistedToken.objects.exists()
+    assert logged_in.get(reverse("dashboard")).status_code == 200
+
+
+def test_logout_blacklists_refresh_token_deletes_cookies_and_redirects_home(
+    logged_in,
+):
+    refresh = auth_cookie(logged_in, "refresh")
+    token = logged_in.cookies[settings.CSRF_COOKIE_NAME].value
+
+    response = logged_in.post(
+        reverse("accounts:logout"), {"csrfmiddlewaretoken": token}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert BlacklistedToken.objects.filter(token__token=refresh).exists()
+    assert auth_cookie(logged_in, "access") is None
+    assert logged_in.get(reverse("dashboard")).status_code == 302
+
+
+@pytest.mark.parametrize("url_name", ["home", "accounts:login", "accounts:signup"])
+def test_garbage_cookies_never_block_public_pages(browser, db, url_name):
+    browser.cookies[ACCESS] = "not.a.jwt"
+    browser.cookies[REFRESH] = "x" * 5000
+
+    response = browser.get(reverse(url_name))
+
+    assert response.status_code == 200
+    # The useless cookies are cleared so they stop riding along.
+    assert response.cookies[ACCESS].value == ""
+
+
+def test_login_works_with_a_stale_cookie_present(browser, user):
+    browser.cookies[ACCESS] = "stale"
+    browser.cookies[REFRESH] = "stale"
+
+    response = post_form(
+        browser, reverse("accounts:login"), {"email": user.email, "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert auth_cookie(browser, "access") not in (None, "stale")
+
+
+@pytest.mark.parametrize(
+    ("url_name", "data"),
+    [
+        ("accounts:login", {"email": "alice@example.com", "password": PASSWORD}),
+        (
+            "accounts:signup",
+            {"email": "c@example.com", "password1": PASSWORD, "password2": PASSWORD},
+        ),
+        ("accounts:logout", {}),
+    ],
+)
+def test_html_forms_refuse_a_post_without_csrf_token(browser, user, url_name, data):
+    log_in(browser, user.email)
+
+    response = browser.post(reverse(url_name), data)
+
+    assert response.status_code == 403
+    assert b"This form has expired" in response.content
+    assert ACCESS not in response.cookies
+    assert User.objects.count() == 1
+    assert not BlacklistedToken.objects.exists()

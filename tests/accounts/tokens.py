@@ -1,0 +1,31 @@
+"""Hand-made tokens for tests that attack the token checks."""
+
+import time
+import uuid
+
+import jwt
+from django.conf import settings
+
+
+def valid_claims(user, token_type="access", **overrides):
+    now = int(time.time())
+    claims = {
+        "token_type": token_type,
+        "exp": now + 300,
+        "iat": now,
+        "jti": uuid.uuid4().hex,
+        "user_id": str(user.pk),
+        "auth_time": now,
+        "iss": settings.SIMPLE_JWT["ISSUER"],
+        "aud": settings.SIMPLE_JWT["AUDIENCE"],
+    }
+    claims.update(overrides)
+    return {k: v for k, v in claims.items() if v is not DROP}
+
+
+DROP = object()
+
+
+def forge(claims, key=None, algorithm="HS256", headers=None):
+    key = settings.SIMPLE_JWT["SIGNING_KEY"] if key is None else key
+    return jwt.encode(claims, key, algorithm=algorithm, headers=headers)

@@ -24,7 +24,20 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 AUTH_TIME_CLAIM = "auth_time"
 
 # Claims every token of this site carries and every check insists on.
-REQUIRED_CLAIMS = ("exp", "iat", "jti", "iss", "aud", "token_type", "user_id")
+REQUIRED_CLAIMS = (
+    "exp",
+    "iat",
+    "jti",
+    "iss",
+    "aud",
+    "token_type",
+    "user_id",
+    AUTH_TIME_CLAIM,
+)
+TIME_CLAIMS = ("exp", "iat", AUTH_TIME_CLAIM)
+STRING_CLAIMS = ("jti", "token_type", "user_id")
+# 9999-12-31: beyond it datetime cannot represent a timestamp at all.
+MAX_EPOCH = 253_402_300_799
 
 
 def jwt_settings():
@@ -36,7 +49,7 @@ class StrictTokenBackend(TokenBackend):
 
     def decode(self, token, verify=True):
         try:
-            return jwt.decode(
+            payload = jwt.decode(
                 token,
                 self.get_verifying_key(token),
                 algorithms=[self.algorithm],
@@ -54,6 +67,17 @@ class StrictTokenBackend(TokenBackend):
             # ValueError/TypeError: PyJWT lets some malformed inputs through
             # as plain Python errors; they are invalid tokens all the same.
             raise TokenBackendError("Token is invalid") from exc
+        if verify and not has_well_typed_claims(payload):
+            raise TokenBackendError("Token is invalid")
+        return payload
+
+
+def has_well_typed_claims(payload: dict) -> bool:
+    """Return whether the claims this site reads have the types it expects."""
+    return all(
+        type(payload[claim]) is int and 0 <= payload[claim] <= MAX_EPOCH
+        for claim in TIME_CLAIMS
+    ) and all(type(payload[claim]) is str for claim in STRING_CLAIMS)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,138 @@
+"""Start-up: secrets, keys and cookie settings that must be right."""
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def run_django(env, code="from django.conf import settings; print('ok')"):
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "JWT_", "DATABASE_URL"))
+    }
+    full_env.update(env, DJANGO_SETTINGS_MODULE="authsite.settings")
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=BASE_DIR,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "JWT_SIGNING_KEY"])
+def test_production_refuses_to_start_without_a_secret(tmp_path, missing):
+    env = {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "s" * 50,
+        "JWT_SIGNING_KEY": "j" * 50,
+        "DJANGO_LOCAL_SECRETS_FILE": str(tmp_path / "secrets.json"),
+    }
+    del env[missing]
+
+    result = run_django(env)
+
+    assert result.returncode != 0
+    assert f"{missing} is not set" in result.stderr
+    assert not (tmp_path / "secrets.json").exists()
+
+
+def test_local_runs_generate_keys_once_into_a_private_file(tmp_path):
+    secrets_file = tmp_path / "secrets.json"
+    env = {"DJANGO_LOCAL_SECRETS_FILE": str(secrets_file)}
+    code = (
+        "from django.conf import settings; "
+        "print(settings.SECRET_KEY, settings.SIMPLE_JWT['SIGNING_KEY'])"
+    )
+
+    first = run_django(env, code)
+    second = run_django(env, code)
+
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    secret_key, signing_key = first.stdout.split()
+    assert secret_key != signing_key
+    assert len(signing_key) >= 64
+    assert json.loads(secrets_file.read_text())["JWT_SIGNING_KEY"] == signing_key
+    assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
+
+
+def test_the_secrets_file_is_ignored_by_git():
+    result = subprocess.run(
+        ["git", "check-ignore", "-q", ".local-secrets.json"], cwd=BASE_DIR
+    )
+    assert result.returncode == 0
+
+
+def test_a_short_hmac_signing_key_fails_the_system_check(settings):
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": "x" * 31}
+
+    with pytest.raises(SystemCheckError, match="accounts.E001"):
+        call_command("check")
+
+
+def test_a_32_byte_signing_key_passes_the_system_check(settings):
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": "x" * 32}
+
+    call_command("check")
+
+
+def test_host_prefixed_cookies_without_secure_fail_the_system_check(settings):
+    settings.JWT_COOKIE_SECURE = False
+
+    with pytest.raises(SystemCheckError, match="accounts.E003"):
+        call_command("check")
+
+
+def test_lifetimes_come_from_the_environment(tmp_path):
+    env = {
+        "DJANGO_LOCAL_SECRETS_FILE": str(tmp_path / "s.json"),
+        "JWT_ACCESS_LIFETIME": "60",
+        "JWT_REFRESH_LIFETIME": "3600",
+        "JWT_SESSION_MAX_AGE": "7200",
+    }
+    code = (
+        "from django.conf import settings; s = settings.SIMPLE_JWT; "
+        "print(s['ACCESS_TOKEN_LIFETIME'].seconds, s['REFRESH_TOKEN_LIFETIME'].seconds, "
+        "settings.JWT_SESSION_MAX_AGE)"
+    )
+
+    result = run_django(env, code)
+
+    assert result.stdout.split() == ["60", "3600", "7200"]
+
+
+def test_a_malformed_lifetime_says_what_to_fix(tmp_path):
+    result = run_django(
+        {
+            "DJANGO_LOCAL_SECRETS_FILE": str(tmp_path / "s.json"),
+            "JWT_ACCESS_LIFETIME": "5m",
+        }
+    )
+
+    assert result.returncode != 0
+    assert "JWT_ACCESS_LIFETIME must be a whole number of seconds" in result.stderr
+
+
+def test_database_url_is_honoured(tmp_path):
+    db_path = tmp_path / "other.sqlite3"
+    result = run_django(
+        {
+            "DJANGO_LOCAL_SECRETS_FILE": str(tmp_path / "s.json"),
+            "DATABASE_URL": f"sqlite:///{db_path}",
+        },
+        "from django.conf import settings; print(settings.DATABASES['default']['NAME'])",
+    )
+
+    assert result.stdout.strip() == str(db_path)

@@ -78,7 +78,7 @@ def test_the_secrets_file_is_ignored_by_git():
 def test_a_short_hmac_signing_key_fails_the_system_check(settings):
     settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": "x" * 31}
 
-    with pytest.raises(SystemCheckError, match="accounts.E001"):
+    with pytest.raises(SystemCheckError, match=r"accounts\.E001"):
         call_command("check")
 
 
@@ -91,7 +91,7 @@ def test_a_32_byte_signing_key_passes_the_system_check(settings):
 def test_host_prefixed_cookies_without_secure_fail_the_system_check(settings):
     settings.JWT_COOKIE_SECURE = False
 
-    with pytest.raises(SystemCheckError, match="accounts.E003"):
+    with pytest.raises(SystemCheckError, match=r"accounts\.E003"):
         call_command("check")
 
 
@@ -104,8 +104,8 @@ def test_lifetimes_come_from_the_environment(tmp_path):
     }
     code = (
         "from django.conf import settings; s = settings.SIMPLE_JWT; "
-        "print(s['ACCESS_TOKEN_LIFETIME'].seconds, s['REFRESH_TOKEN_LIFETIME'].seconds, "
-        "settings.JWT_SESSION_MAX_AGE)"
+        "print(s['ACCESS_TOKEN_LIFETIME'].seconds, "
+        "s['REFRESH_TOKEN_LIFETIME'].seconds, settings.JWT_SESSION_MAX_AGE)"
     )
 
     result = run_django(env, code)
@@ -132,7 +132,8 @@ def test_database_url_is_honoured(tmp_path):
             "DJANGO_LOCAL_SECRETS_FILE": str(tmp_path / "s.json"),
             "DATABASE_URL": f"sqlite:///{db_path}",
         },
-        "from django.conf import settings; print(settings.DATABASES['default']['NAME'])",
+        "from django.conf import settings; "
+        "print(settings.DATABASES['default']['NAME'])",
     )
 
     assert result.stdout.strip() == str(db_path)

@@ -87,10 +87,8 @@ def rotate_refresh_token(*, raw_token: str) -> TokenPair:
     its login's maximum age, or its user can no longer log in.
     """
     refresh = RefreshToken(raw_token)  # signature, claims, type, blacklist
-    auth_time = refresh.get(AUTH_TIME_CLAIM)
-    if not isinstance(auth_time, int) or timezone.now() >= session_expires_at(
-        auth_time
-    ):
+    auth_time = refresh[AUTH_TIME_CLAIM]
+    if timezone.now() >= session_expires_at(auth_time):
         raise TokenError("Token is invalid or expired")
     user = User.objects.filter(pk=refresh["user_id"], is_active=True).first()
     if user is None:

@@ -2,13 +2,20 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import urls as accounts_urls
-from accounts.views import DashboardView, HomeView
+from accounts.views import DashboardView
+from shop import urls as shop_urls
+from shop.views import ProductListView
 
 urlpatterns = [
-    path("", HomeView.as_view(), name="home"),
+    # The shop window is the home page.
+    path("", ProductListView.as_view(), name="home"),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("accounts/", include("accounts.urls")),
-    path("api/", include((accounts_urls.api_urlpatterns, "api"))),
+    path("shop/", include("shop.urls")),
+    path(
+        "api/",
+        include((accounts_urls.api_urlpatterns + shop_urls.api_urlpatterns, "api")),
+    ),
     path("api-auth/", include(accounts_urls.browsable_api_urlpatterns)),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,138 @@
+"""The JSON API of the shop: a public catalogue, and each user's cart and orders."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from rest_framework import exceptions, generics, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import APIView
+
+from . import services
+from .models import Cart, CartItem, Order, Product
+from .serializers import (
+    AddCartItemSerializer,
+    CartItemQuantitySerializer,
+    CartItemSerializer,
+    CartSerializer,
+    OrderSerializer,
+    ProductSerializer,
+)
+
+
+class ShopPagination(PageNumberPagination):
+    page_size = 20
+
+
+class CheckoutFailed(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "checkout_failed"
+
+
+def cart_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    """Answer a refusal of the cart model in the serializer's field-error shape."""
+    return exceptions.ValidationError(as_serializer_error(exc))
+
+
+class ProductListAPIView(generics.ListAPIView):
+    """List the products for sale, 20 a page."""
+
+    permission_classes = [AllowAny]
+    queryset = Product.objects.active()
+    serializer_class = ProductSerializer
+    pagination_class = ShopPagination
+
+
+class ProductDetailAPIView(generics.RetrieveAPIView):
+    """Show one product for sale; an inactive one is a 404."""
+
+    permission_classes = [AllowAny]
+    queryset = Product.objects.active()
+    serializer_class = ProductSerializer
+
+
+class CartAPIView(APIView):
+    """Show the user's cart: its items, the total and the number of units."""
+
+    def get(self, request):
+        cart = Cart.objects.with_items().open_for(request.user)
+        return Response(CartSerializer(cart).data)
+
+
+class CartItemListAPIView(APIView):
+    """Add units of a product to the cart.
+
+    201 with the new item when the product was not in the cart yet; 200 with
+    the item when the units went onto its existing line (at most 99 in all).
+    """
+
+    def post(self, request):
+        serializer = AddCartItemSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cart = Cart.objects.open_for(request.user)
+        try:
+            item, created = cart.add(**serializer.validated_data)
+        except DjangoValidationError as exc:
+            raise cart_error(exc) from exc
+        return Response(
+            CartItemSerializer(item).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class CartItemAPIView(APIView):
+    """Change the quantity of a line of the cart, or remove it (204)."""
+
+    def patch(self, request, pk):
+        serializer = CartItemQuantitySerializer(data=request.data)
+        # A line of someone else's cart is not found, whatever the body says.
+        get_object_or_404(CartItem, pk=pk, cart__user=request.user)
+        serializer.is_valid(raise_exception=True)
+        cart = Cart.objects.open_for(request.user)
+        try:
+            item = cart.set_quantity(pk, serializer.validated_data["quantity"])
+        except CartItem.DoesNotExist:
+            raise exceptions.NotFound() from None
+        except DjangoValidationError as exc:
+            raise cart_error(exc) from exc
+        return Response(CartItemSerializer(item).data)
+
+    def delete(self, request, pk):
+        cart = Cart.objects.open_for(request.user)
+        try:
+            cart.remove(pk)
+        except CartItem.DoesNotExist:
+            raise exceptions.NotFound() from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CheckoutAPIView(APIView):
+    """Turn the cart into an order (201), or answer 400 with the reason's code."""
+
+    def post(self, request):
+        try:
+            order = services.check_out(user=request.user)
+        except services.CheckoutError as exc:
+            raise CheckoutFailed(exc.message, code=exc.code) from exc
+        order = Order.objects.with_lines().get(pk=order.pk)
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class OrderListAPIView(generics.ListAPIView):
+    """List the user's own orders, newest first."""
+
+    serializer_class = OrderSerializer
+    pagination_class = ShopPagination
+
+    def get_queryset(self):
+        return Order.objects.with_lines().filter(user=self.request.user)
+
+
+class OrderDetailAPIView(generics.RetrieveAPIView):
+    """Show one of the user's own orders; anyone else's is a 404."""
+
+    serializer_class = OrderSerializer
+
+    def get_queryset(self):
+        return Order.objects.with_lines().filter(user=self.request.user)

@@ -1,0 +1,89 @@
+"""Flows of the shop that span several models."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .models import Cart, Order, OrderLine, Product
+
+
+class CheckoutError(Exception):
+    """A checkout refused for a reason the customer can act on."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def check_out(*, user) -> Order:
+    """Turn the user's cart into an order, or change nothing and say why."""
+    with transaction.atomic():
+        # The cart first, then the products: every writer takes its locks in
+        # this order, so two checkouts can wait for each other but never
+        # deadlock.
+        cart = Cart.objects.select_for_update().filter(user=user).first()
+        items = list(cart.items.order_by("pk")) if cart is not None else []
+        if not items:
+            raise CheckoutError(_("Your cart is empty."), code="empty_cart")
+        # Locked in primary key order, whatever order the lines are in, for
+        # the same reason. The stock read here cannot change until commit.
+        products = {
+            product.pk: product
+            for product in Product.objects.select_for_update()
+            .filter(pk__in=[item.product_id for item in items])
+            .order_by("pk")
+        }
+        for item in items:
+            product = products[item.product_id]
+            if not product.is_active:
+                raise CheckoutError(
+                    _(
+                        "%(product)s is no longer for sale. Remove it from your "
+                        "cart to check out."
+                    )
+                    % {"product": product.name},
+                    code="product_unavailable",
+                )
+            if product.stock < item.quantity:
+                if product.stock == 0:
+                    message = _("%(product)s is sold out.")
+                else:
+                    message = _(
+                        "Only %(stock)d of %(product)s are left in stock, and "
+                        "your cart asks for %(quantity)d."
+                    )
+                raise CheckoutError(
+                    message
+                    % {
+                        "stock": product.stock,
+                        "product": product.name,
+                        "quantity": item.quantity,
+                    },
+                    code="insufficient_stock",
+                )
+        lines = []
+        for item in items:
+            product = products[item.product_id]
+            product.stock -= item.quantity
+            # The price is the one in the database now, never one a client
+            # sent or a page showed earlier.
+            lines.append(
+                OrderLine(
+                    product=product,
+                    product_name=product.name,
+                    unit_price=product.price,
+                    quantity=item.quantity,
+                    line_total=product.price * item.quantity,
+                )
+            )
+        Product.objects.bulk_update(products.values(), ["stock"])
+        order = Order.objects.create(
+            user=user, total=sum((line.line_total for line in lines), Decimal("0.00"))
+        )
+        for line in lines:
+            line.order = order
+        OrderLine.objects.bulk_create(lines)
+        cart.items.all().delete()
+        return order

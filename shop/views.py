@@ -1,0 +1,156 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, ListView, TemplateView, View
+
+from . import services
+from .forms import QuantityForm
+from .models import Cart, CartItem, Order, Product
+
+
+class ProductListView(ListView):
+    """The shop window: every product for sale."""
+
+    queryset = Product.objects.active()
+    template_name = "shop/product_list.html"
+    context_object_name = "products"
+    paginate_by = 24
+
+
+class ProductDetailView(DetailView):
+    queryset = Product.objects.active()
+    template_name = "shop/product_detail.html"
+    context_object_name = "product"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(form=QuantityForm(), **kwargs)
+
+
+class CartActionView(LoginRequiredMixin, View):
+    """Base of the POST-only views that change the user's cart."""
+
+    http_method_names = ["post"]
+
+    def handle_no_permission(self):
+        # A POST cannot be replayed after login, so `next` names the page the
+        # form was on, never this endpoint (which would answer GET with 405).
+        return redirect_to_login(self.get_login_next_url())
+
+    def get_login_next_url(self) -> str:
+        return reverse("shop:cart")
+
+    def get_cart(self) -> Cart:
+        return Cart.objects.open_for(self.request.user)
+
+    def report_errors(self, errors) -> None:
+        for message in errors:
+            messages.error(self.request, message)
+
+
+class AddToCartView(CartActionView):
+    def get_login_next_url(self):
+        return reverse("shop:product", kwargs={"slug": self.kwargs["slug"]})
+
+    def post(self, request, slug):
+        product = get_object_or_404(Product.objects.active(), slug=slug)
+        form = QuantityForm(request.POST)
+        if not form.is_valid():
+            self.report_errors(form.errors["quantity"])
+            return redirect(product)
+        quantity = form.cleaned_data["quantity"]
+        try:
+            self.get_cart().add(product, quantity)
+        except ValidationError as exc:
+            self.report_errors(exc.messages)
+            return redirect(product)
+        messages.success(
+            request,
+            # RUF001: the multiplication sign is meant, as on a receipt.
+            _("Added %(quantity)d × %(product)s to your cart.")  # noqa: RUF001
+            % {"quantity": quantity, "product": product.name},
+        )
+        return redirect("shop:cart")
+
+
+class UpdateCartItemView(CartActionView):
+    def post(self, request, pk):
+        form = QuantityForm(request.POST)
+        if not form.is_valid():
+            # Still a 404 for a line that is not in this user's cart.
+            get_object_or_404(CartItem, pk=pk, cart__user=request.user)
+            self.report_errors(form.errors["quantity"])
+            return redirect("shop:cart")
+        try:
+            item = self.get_cart().set_quantity(pk, form.cleaned_data["quantity"])
+        except CartItem.DoesNotExist:
+            raise Http404(_("That item is not in your cart.")) from None
+        messages.success(
+            request,
+            _("You now have %(quantity)d × %(product)s in your cart.")  # noqa: RUF001
+            % {"quantity": item.quantity, "product": item.product.name},
+        )
+        return redirect("shop:cart")
+
+
+class RemoveCartItemView(CartActionView):
+    def post(self, request, pk):
+        try:
+            item = self.get_cart().remove(pk)
+        except CartItem.DoesNotExist:
+            raise Http404(_("That item is not in your cart.")) from None
+        messages.success(
+            request,
+            _("Removed %(product)s from your cart.") % {"product": item.product.name},
+        )
+        return redirect("shop:cart")
+
+
+class CheckoutView(CartActionView):
+    def post(self, request):
+        try:
+            order = services.check_out(user=request.user)
+        except services.CheckoutError as exc:
+            messages.error(request, exc.message)
+            return redirect("shop:cart")
+        messages.success(
+            request,
+            _("Thank you! Your order %(number)d is placed.") % {"number": order.pk},
+        )
+        return redirect(order)
+
+
+class CartView(LoginRequiredMixin, TemplateView):
+    template_name = "shop/cart.html"
+
+    def get_context_data(self, **kwargs):
+        cart = Cart.objects.with_items().open_for(self.request.user)
+        items = list(cart.items.all())
+        return super().get_context_data(
+            cart=cart,
+            items=items,
+            total=cart.total,
+            **kwargs,
+        )
+
+
+class OrderListView(LoginRequiredMixin, ListView):
+    template_name = "shop/order_list.html"
+    context_object_name = "orders"
+    paginate_by = 20
+
+    def get_queryset(self):
+        return Order.objects.filter(user=self.request.user)
+
+
+class OrderDetailView(LoginRequiredMixin, DetailView):
+    template_name = "shop/order_detail.html"
+    context_object_name = "order"
+
+    def get_queryset(self):
+        # Someone else's order is a 404, exactly like one that does not exist.
+        return Order.objects.with_lines().filter(user=self.request.user)

@@ -1,0 +1,163 @@
+"""Checkout: all or nothing, with prices and stock from the database."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from shop.models import Cart, CartItem, Order, OrderLine, Product
+from shop.services import CheckoutError, check_out
+from tests.conftest import PASSWORD, csrf_headers, log_in
+
+from .conftest import fill_cart, make_product
+
+
+def test_check_out_creates_the_order_and_empties_the_cart(user, mug, pen):
+    fill_cart(user, (mug, 2), (pen, 3))
+
+    order = check_out(user=user)
+
+    assert order.user == user
+    assert order.total == Decimal("203.50")
+    lines = list(order.lines.order_by("product_name"))
+    assert [
+        (line.product_name, line.unit_price, line.quantity, line.line_total)
+        for line in lines
+    ] == [
+        ("Brass pen", Decimal("58.50"), 3, Decimal("175.50")),
+        ("Enamel mug", Decimal("14.00"), 2, Decimal("28.00")),
+    ]
+    mug.refresh_from_db()
+    pen.refresh_from_db()
+    assert (mug.stock, pen.stock) == (8, 0)
+    assert not CartItem.objects.exists()
+
+
+def test_order_keeps_the_price_and_name_of_the_moment_of_checkout(user, mug):
+    fill_cart(user, (mug, 1))
+    order = check_out(user=user)
+
+    Product.objects.filter(pk=mug.pk).update(price=Decimal("99.00"), name="Renamed")
+
+    line = order.lines.get()
+    assert (line.product_name, line.unit_price) == ("Enamel mug", Decimal("14.00"))
+
+
+def test_check_out_uses_the_current_price_not_the_one_seen_when_adding(user, mug):
+    fill_cart(user, (mug, 2))
+    Product.objects.filter(pk=mug.pk).update(price=Decimal("15.00"))
+
+    order = check_out(user=user)
+
+    assert order.total == Decimal("30.00")
+
+
+def test_empty_cart_cannot_be_checked_out(user):
+    with pytest.raises(CheckoutError) as exc_info:
+        check_out(user=user)
+
+    assert exc_info.value.code == "empty_cart"
+    assert exc_info.value.message == "Your cart is empty."
+    assert not Order.objects.exists()
+
+
+def assert_nothing_changed(user, stocks: dict, lines: int):
+    assert not Order.objects.exists()
+    assert not OrderLine.objects.exists()
+    assert CartItem.objects.filter(cart__user=user).count() == lines
+    assert dict(Product.objects.values_list("name", "stock")) == stocks
+
+
+def test_short_stock_refuses_naming_the_product_and_changes_nothing(user, mug, pen):
+    fill_cart(user, (mug, 2), (pen, 4))
+
+    with pytest.raises(CheckoutError) as exc_info:
+        check_out(user=user)
+
+    assert exc_info.value.code == "insufficient_stock"
+    assert exc_info.value.message == (
+        "Only 3 of Brass pen are left in stock, and your cart asks for 4."
+    )
+    # The mug, checked first and in stock, was not decremented either.
+    assert_nothing_changed(user, {"Enamel mug": 10, "Brass pen": 3}, lines=2)
+
+
+def test_sold_out_product_is_named(user, mug):
+    fill_cart(user, (mug, 1))
+    Product.objects.filter(pk=mug.pk).update(stock=0)
+
+    with pytest.raises(CheckoutError) as exc_info:
+        check_out(user=user)
+
+    assert exc_info.value.message == "Enamel mug is sold out."
+
+
+def test_product_withdrawn_after_adding_refuses_checkout(user, mug, pen):
+    fill_cart(user, (mug, 1), (pen, 1))
+    Product.objects.filter(pk=pen.pk).update(is_active=False)
+
+    with pytest.raises(CheckoutError) as exc_info:
+        check_out(user=user)
+
+    assert exc_info.value.code == "product_unavailable"
+    assert "Brass pen is no longer for sale." in exc_info.value.message
+    assert_nothing_changed(user, {"Enamel mug": 10, "Brass pen": 3}, lines=2)
+
+
+def test_checkout_leaves_other_users_carts_alone(user, other_user, mug):
+    fill_cart(user, (mug, 1))
+    fill_cart(other_user, (mug, 2))
+
+    check_out(user=user)
+
+    assert CartItem.objects.get().cart == Cart.objects.get(user=other_user)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_checkouts_of_the_last_unit_sell_it_once(
+    django_user_model,
+):
+    last = make_product("Last bottle", price="32.00", stock=1)
+    buyers = [
+        django_user_model.objects.create_user(f"buyer{n}@example.com", PASSWORD)
+        for n in range(2)
+    ]
+    clients = []
+    for buyer in buyers:
+        fill_cart(buyer, (last, 1))
+        client = Client(enforce_csrf_checks=True)
+        log_in(client, buyer.email)
+        clients.append((client, csrf_headers(client)))
+    barrier = threading.Barrier(len(clients))
+    responses = [None] * len(clients)
+
+    def buy(index):
+        client, headers = clients[index]
+        try:
+            barrier.wait(timeout=10)
+            responses[index] = client.post(reverse("api:checkout"), **headers)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=buy, args=(n,)) for n in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201, 400]
+    refused = next(r for r in responses if r.status_code == 400)
+    assert refused.json() == {
+        "detail": "Last bottle is sold out.",
+        "code": "insufficient_stock",
+    }
+    last.refresh_from_db()
+    assert last.stock == 0
+    order = Order.objects.get()
+    assert order.lines.get().quantity == 1
+    # The loser still has the product in their cart, to remove or wait for.
+    assert CartItem.objects.get().cart.user != order.user

@@ -362,3 +362,17 @@ def test_order_lines_survive_on_the_order_page(logged_in, user, mug):
     page = logged_in.get(reverse("shop:order", kwargs={"pk": order.pk}))
 
     assert b"Old name" in page.content
+
+
+@pytest.mark.parametrize("products", [1, 6])
+def test_home_query_count_does_not_grow_with_products(
+    client, db, django_assert_num_queries, products
+):
+    for n in range(products):
+        make_product(f"Thing {n}")
+
+    # The paginator's count and the page of products; no user, no cart.
+    with django_assert_num_queries(2):
+        response = client.get(reverse("home"))
+
+    assert response.content.count(b'class="add-to-cart"') == products

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from . import services
-from .authentication import enforce_csrf, read_refresh_cookie
+from .authentication import enforce_csrf, get_token_user, read_refresh_cookie
 from .cookies import delete_auth_cookies, set_auth_cookies
 from .serializers import (
     NO_REFRESH_COOKIE,
@@ -81,7 +81,9 @@ class CookieTokenRefreshAPIView(BrowserTokenFlowAPIView):
     def post(self, request):
         raw_token = read_refresh_cookie(request)
         try:
-            pair = services.rotate_refresh_token(raw_token=raw_token or "")
+            pair = services.rotate_refresh_token(
+                raw_token=raw_token or "", request=request
+            )
         except TokenError as exc:
             raise InvalidToken(NO_REFRESH_COOKIE) from exc
         response = Response(TokenPairExpirySerializer(pair).data)
@@ -100,7 +102,7 @@ class CookieTokenBlacklistAPIView(BrowserTokenFlowAPIView):
     """Log out: blacklist the refresh cookie and delete both cookies."""
 
     def post(self, request):
-        services.log_out(raw_token=read_refresh_cookie(request))
+        services.log_out(raw_token=read_refresh_cookie(request), request=request)
         response = Response({"detail": "You have been logged out."})
         delete_auth_cookies(response)
         return response
@@ -112,15 +114,19 @@ class TokenVerifyAPIView(TokenFlowAPIView):
     def post(self, request):
         serializer = TokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        # Only the two kinds this site issues; a refresh token is also checked
-        # against the blacklist.
-        for token_class in (AccessToken, RefreshToken):
-            try:
-                token_class(serializer.validated_data["token"])
-            except TokenError:
-                continue
-            return Response({})
-        raise InvalidToken()
+        raw_token = serializer.validated_data["token"]
+        # Only the two kinds this site issues, and only while their session
+        # lives; a refresh token must also be its session's current one.
+        try:
+            access = AccessToken(raw_token)
+        except TokenError:
+            session = services.session_of_refresh_token(raw_token)
+            if session is None or RefreshToken(raw_token)["jti"] != session.refresh_jti:
+                raise InvalidToken() from None
+        else:
+            if get_token_user(access) is None:
+                raise InvalidToken()
+        return Response({})
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
@@ -158,7 +164,7 @@ class AppTokenRefreshAPIView(TokenFlowAPIView):
         serializer.is_valid(raise_exception=True)
         try:
             pair = services.rotate_refresh_token(
-                raw_token=serializer.validated_data["refresh"]
+                raw_token=serializer.validated_data["refresh"], request=request
             )
         except TokenError as exc:
             raise InvalidToken() from exc
@@ -171,6 +177,8 @@ class AppTokenBlacklistAPIView(TokenFlowAPIView):
     def post(self, request):
         serializer = RefreshTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if not services.log_out(raw_token=serializer.validated_data["refresh"]):
+        if not services.log_out(
+            raw_token=serializer.validated_data["refresh"], request=request
+        ):
             raise InvalidToken()
         return Response({})

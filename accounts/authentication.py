@@ -16,13 +16,18 @@ from rest_framework.authentication import BaseAuthentication, CSRFCheck
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from . import services
+from . import services, session_state
 from .models import User
-from .tokens import AccessToken
+from .tokens import SESSION_ID_CLAIM, AccessToken
 
 
 def get_token_user(token: AccessToken) -> User | None:
-    """Return the active user an access token speaks for, or None."""
+    """Return the active user of a live session an access token speaks for."""
+    # The session check comes first and costs one cache lookup: a revoked
+    # session, a deactivated user or a changed password (which ends every
+    # session) is refused on the very next request, in every process.
+    if not session_state.is_session_active(token[SESSION_ID_CLAIM]):
+        return None
     return User.objects.filter(pk=token["user_id"], is_active=True).first()
 
 
@@ -66,7 +71,7 @@ def _authenticate_cookies(request) -> CookieAuthentication:
                 return CookieAuthentication(user=user, access_token=token)
     if raw_refresh:
         try:
-            pair = services.rotate_refresh_token(raw_token=raw_refresh)
+            pair = services.rotate_refresh_token(raw_token=raw_refresh, request=request)
         except TokenError:
             return CookieAuthentication(user=AnonymousUser(), stale=True)
         return CookieAuthentication(
@@ -86,6 +91,12 @@ def authenticate_cookies(request) -> CookieAuthentication:
     except AttributeError:
         request._jwt_cookie_authentication = _authenticate_cookies(request)
         return request._jwt_cookie_authentication
+
+
+def current_session_id(request) -> str | None:
+    """Return the login session id of a page request's cookies, if any."""
+    token = authenticate_cookies(request).access_token
+    return token[SESSION_ID_CLAIM] if token is not None else None
 
 
 def cookie_authentication_if_done(request) -> CookieAuthentication | None:

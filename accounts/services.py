@@ -1,7 +1,13 @@
-"""Login, refresh, logout and sign-up: one function per flow.
+"""Sign-up, login, refresh, logout, password changes and session revocation.
 
-The HTML views and the API views both call these; none of them touches a
-cookie (that is `accounts.cookies`) or a request body.
+One function per flow; the HTML views and the API views both call these.
+None of them touches a cookie (that is `accounts.cookies`).
+
+A login is a `Session`: the family of refresh tokens that share its id, the
+`sid` claim. Rotation happens under a row lock on the session, so one refresh
+token never forks into two live successors; a rotated token presented again
+within JWT_REFRESH_GRACE_SECONDS gets the same successor pair, and later it
+is reuse, which ends the session.
 """
 
 import logging
@@ -18,19 +24,32 @@ from rest_framework_simplejwt.token_blacklist.models import (
     BlacklistedToken,
     OutstandingToken,
 )
-from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoch
+from rest_framework_simplejwt.utils import datetime_to_epoch
 
-from .models import User, normalize_email
-from .tokens import AUTH_TIME_CLAIM, AccessToken, RefreshToken
+from . import session_state
+from .client import client_ip, user_agent
+from .models import SecurityEvent, Session, User, normalize_email
+from .tokens import SESSION_ID_CLAIM, AccessToken, RefreshToken
 
 logger = logging.getLogger("accounts.auth")
+
+Reason = Session.RevokeReason
+Event = SecurityEvent.Type
+
+
+class SessionEnded(TokenError):
+    """The refresh token's login session is over (or never existed)."""
 
 
 @dataclass(frozen=True)
 class TokenPair:
-    user: User
+    session: Session
     access: AccessToken
     refresh: RefreshToken
+
+    @property
+    def user(self) -> User:
+        return self.session.user
 
     @property
     def access_expires_at(self) -> datetime:
@@ -42,88 +61,240 @@ class TokenPair:
 
     @property
     def session_expires_at(self) -> datetime:
-        return session_expires_at(self.refresh[AUTH_TIME_CLAIM])
+        return self.session.expires_at
 
 
-def session_expires_at(auth_time: int) -> datetime:
-    """Return when a login made at `auth_time` (epoch seconds) ends for good."""
-    return datetime_from_epoch(auth_time) + timedelta(
-        seconds=settings.JWT_SESSION_MAX_AGE
+def record_event(type, *, user, session=None, request=None, detail="") -> None:
+    """Keep a security event for the account's owner and for staff."""
+    SecurityEvent.objects.create(
+        type=type,
+        user=user,
+        session=session,
+        ip_address=client_ip(request) if request is not None else None,
+        user_agent=user_agent(request) if request is not None else "",
+        detail=detail,
+    )
+    logger.info(
+        "auth_event type=%s user_id=%s sid=%s",
+        type,
+        getattr(user, "pk", None),
+        getattr(session, "pk", None),
     )
 
 
-def _issue_token_pair(*, user: User, auth_time: int) -> TokenPair:
-    """Issue a refresh token (recorded as outstanding) and its access token."""
-    refresh = RefreshToken.for_login(
-        user, auth_time=auth_time, not_after=session_expires_at(auth_time)
-    )
-    return TokenPair(user=user, access=refresh.access_token, refresh=refresh)
+def _issue_token_pair(session: Session, *, auth_time: int) -> TokenPair:
+    refresh = RefreshToken.for_session(session, auth_time=auth_time)
+    return TokenPair(session=session, access=refresh.access_token, refresh=refresh)
 
 
 def register_user(*, email: str, password: str) -> User:
     """Create an active user who logs in with `email` and `password`."""
     user = User.objects.create_user(email=normalize_email(email), password=password)
-    logger.info("signup user_id=%s", user.pk)
+    logger.info("auth_event type=signup user_id=%s", user.pk)
     return user
 
 
+@transaction.atomic
 def log_in(*, request, user: User) -> TokenPair:
-    """Start a new login for an already authenticated `user`."""
-    pair = _issue_token_pair(user=user, auth_time=datetime_to_epoch(timezone.now()))
+    """Start a new login session for an already authenticated `user`."""
+    # Whole seconds, as in the tokens' auth_time and exp claims.
+    now = timezone.now().replace(microsecond=0)
+    session = Session(
+        user=user,
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + timedelta(seconds=settings.JWT_SESSION_MAX_AGE),
+        user_agent=user_agent(request),
+        ip_address=client_ip(request),
+    )
+    pair = _issue_token_pair(session, auth_time=datetime_to_epoch(now))
+    session.refresh_jti = pair.refresh["jti"]
+    session.save(force_insert=True)
     # A new login gets a new CSRF token (as django.contrib.auth.login does),
     # so a token planted before the login is worthless after it. Clients that
     # never received a CSRF cookie (apps using Bearer) are not given one.
     if settings.CSRF_COOKIE_NAME in request.COOKIES:
         rotate_token(request)
     user_logged_in.send(sender=user.__class__, request=request, user=user)
-    logger.info("login user_id=%s", user.pk)
+    record_event(Event.LOGIN, user=user, session=session, request=request)
     return pair
 
 
-def rotate_refresh_token(*, raw_token: str) -> TokenPair:
-    """Exchange a refresh token for a new pair; the old one is blacklisted.
+def rotate_refresh_token(*, raw_token: str, request=None) -> TokenPair:
+    """Exchange a refresh token for the next pair of its session.
 
-    Raises TokenError when the token is invalid, expired, blacklisted, past
-    its login's maximum age, or its user can no longer log in.
+    Raises TokenError when the token is invalid or expired, its session has
+    ended, or it was already rotated (reuse, which also ends the session).
     """
-    refresh = RefreshToken(raw_token)  # signature, claims, type, blacklist
-    auth_time = refresh[AUTH_TIME_CLAIM]
-    if timezone.now() >= session_expires_at(auth_time):
-        raise TokenError("Token is invalid or expired")
-    user = User.objects.filter(pk=refresh["user_id"], is_active=True).first()
-    if user is None:
-        raise TokenError("Token is invalid or expired")
-
+    refresh = RefreshToken(raw_token)  # signature, claims and type
     with transaction.atomic():
-        # The row lock makes rotation atomic: of several requests presenting
-        # the same refresh token at once, exactly one issues a successor.
-        outstanding = (
-            OutstandingToken.objects.select_for_update()
-            .filter(jti=refresh["jti"])
+        session = (
+            Session.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(pk=refresh[SESSION_ID_CLAIM])
             .first()
         )
+        if session is None or not session.is_active or not session.user.is_active:
+            raise SessionEnded("Token is invalid or expired")
+        now = timezone.now()
+        if refresh["jti"] == session.refresh_jti:
+            return _rotate(session, refresh, now=now)
+        grace = timedelta(seconds=settings.JWT_REFRESH_GRACE_SECONDS)
         if (
-            outstanding is None
-            or BlacklistedToken.objects.filter(token=outstanding).exists()
+            refresh["jti"] == session.previous_refresh_jti
+            and now <= session.rotated_at + grace
         ):
-            raise TokenError("Token is blacklisted")
-        BlacklistedToken.objects.create(token=outstanding)
-        pair = _issue_token_pair(user=user, auth_time=auth_time)
-    logger.info("refresh user_id=%s", user.pk)
+            return _successor_pair(session)
+        # An old refresh token of this family came back after its successor
+        # was issued: one of the two holders is not the user. End the login
+        # (committed, unlike everything before the raise below).
+        _revoke_sessions([session], reason=Reason.REUSE_DETECTED)
+        record_event(
+            Event.REUSE_DETECTED,
+            user=session.user,
+            session=session,
+            request=request,
+            detail="A rotated refresh token was presented again; session ended.",
+        )
+    raise SessionEnded("Token is invalid or expired")
+
+
+def _rotate(session: Session, refresh: RefreshToken, *, now) -> TokenPair:
+    pair = _issue_token_pair(session, auth_time=refresh["auth_time"])
+    BlacklistedToken.objects.get_or_create(
+        token=OutstandingToken.objects.get(jti=refresh["jti"])
+    )
+    session.previous_refresh_jti = refresh["jti"]
+    session.refresh_jti = pair.refresh["jti"]
+    session.rotated_at = now
+    session.last_used_at = now
+    session.successor_access = str(pair.access)
+    session.save(
+        update_fields=[
+            "previous_refresh_jti",
+            "refresh_jti",
+            "rotated_at",
+            "last_used_at",
+            "successor_access",
+        ]
+    )
+    logger.info(
+        "auth_event type=refresh user_id=%s sid=%s", session.user_id, session.pk
+    )
     return pair
 
 
-def log_out(*, raw_token: str | None) -> bool:
-    """Blacklist a refresh token; return whether it was a live token."""
+def _successor_pair(session: Session) -> TokenPair:
+    """Return the pair the session's last rotation issued."""
+    outstanding = OutstandingToken.objects.get(jti=session.refresh_jti)
+    return TokenPair(
+        session=session,
+        access=AccessToken(session.successor_access),
+        refresh=RefreshToken(outstanding.token),
+    )
+
+
+def _revoke_sessions(sessions, *, reason: str) -> None:
+    """End `sessions`: blacklist their live refresh token, refuse their tokens."""
+    now = timezone.now()
+    ids = [session.pk for session in sessions]
+    if not ids:
+        return
+    Session.objects.filter(pk__in=ids, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_reason=reason
+    )
+    # Every older refresh token of a family was blacklisted when it was
+    # rotated; the current one of each family is what is left to blacklist.
+    jtis = [session.refresh_jti for session in sessions]
+    BlacklistedToken.objects.bulk_create(
+        [
+            BlacklistedToken(token=outstanding)
+            for outstanding in OutstandingToken.objects.filter(jti__in=jtis).exclude(
+                blacklistedtoken__isnull=False
+            )
+        ]
+    )
+    session_state.mark_revoked(ids)
+    for session in sessions:
+        session.revoked_at, session.revoked_reason = now, reason
+
+
+def session_of_refresh_token(raw_token: str | None) -> Session | None:
+    """Return the active session a valid refresh token belongs to, if any."""
     if not raw_token:
-        return False
+        return None
     try:
         refresh = RefreshToken(raw_token)
     except TokenError:
+        return None
+    return (
+        Session.objects.active()
+        .select_related("user")
+        .filter(pk=refresh[SESSION_ID_CLAIM])
+        .first()
+    )
+
+
+@transaction.atomic
+def log_out(*, raw_token: str | None, request=None) -> bool:
+    """End the session of a refresh token; return whether there was one."""
+    session = session_of_refresh_token(raw_token)
+    if session is None:
         return False
-    outstanding = OutstandingToken.objects.filter(jti=refresh["jti"]).first()
-    if outstanding is None:
-        return False
-    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
-    logger.info("logout user_id=%s", refresh["user_id"])
-    return created
+    _revoke_sessions([session], reason=Reason.LOGOUT)
+    record_event(Event.LOGOUT, user=session.user, session=session, request=request)
+    return True
+
+
+@transaction.atomic
+def end_session(*, user: User, session_id, request=None, reason=Reason.ENDED_BY_USER):
+    """End one of `user`'s active sessions; raise Session.DoesNotExist if none."""
+    session = Session.objects.active().get(pk=session_id, user=user)
+    _revoke_sessions([session], reason=reason)
+    record_event(
+        Event.SESSION_REVOKED,
+        user=user,
+        session=session,
+        request=request,
+        detail=str(Reason(reason).label),
+    )
+    return session
+
+
+@transaction.atomic
+def end_sessions(*, user: User, reason: str, keep=None, request=None) -> int:
+    """End every active session of `user` but `keep`; return how many ended."""
+    sessions = Session.objects.active().filter(user=user)
+    if keep is not None:
+        sessions = sessions.exclude(pk=keep.pk)
+    sessions = list(sessions)
+    _revoke_sessions(sessions, reason=reason)
+    if sessions:
+        record_event(
+            Event.SESSION_REVOKED,
+            user=user,
+            request=request,
+            detail=f"{len(sessions)} session(s) ended: {Reason(reason).label}.",
+        )
+    return len(sessions)
+
+
+@transaction.atomic
+def change_password(*, request, user: User, new_password: str) -> TokenPair:
+    """Set a new password, end every session, and log this device in afresh."""
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    # Every token issued before the change dies with its session, this
+    # device's included; this device continues on a new session.
+    end_sessions(user=user, reason=Reason.PASSWORD_CHANGED)
+    record_event(Event.PASSWORD_CHANGED, user=user, request=request)
+    return log_in(request=request, user=user)
+
+
+@transaction.atomic
+def reset_password(*, request, user: User, new_password: str) -> None:
+    """Set a password chosen through a reset link and end every session."""
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    end_sessions(user=user, reason=Reason.PASSWORD_RESET)
+    record_event(Event.PASSWORD_RESET, user=user, request=request)

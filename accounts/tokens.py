@@ -22,6 +22,8 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 # OpenID Connect's name for the time the user actually authenticated; it
 # travels unchanged through every rotation of a login's refresh tokens.
 AUTH_TIME_CLAIM = "auth_time"
+# The login session (accounts.Session) every token of one login belongs to.
+SESSION_ID_CLAIM = "sid"
 
 # Claims every token of this site carries and every check insists on.
 REQUIRED_CLAIMS = (
@@ -33,9 +35,10 @@ REQUIRED_CLAIMS = (
     "token_type",
     "user_id",
     AUTH_TIME_CLAIM,
+    SESSION_ID_CLAIM,
 )
 TIME_CLAIMS = ("exp", "iat", AUTH_TIME_CLAIM)
-STRING_CLAIMS = ("jti", "token_type", "user_id")
+STRING_CLAIMS = ("jti", "token_type", "user_id", SESSION_ID_CLAIM)
 # 9999-12-31: beyond it datetime cannot represent a timestamp at all.
 MAX_EPOCH = 253_402_300_799
 
@@ -123,18 +126,25 @@ class RefreshToken(LiveSettingsMixin, tokens.RefreshToken):
     lifetime_setting = "REFRESH_TOKEN_LIFETIME"
     access_token_class = AccessToken
 
+    def verify(self):
+        # Signature, claims and type only. Whether this refresh token may
+        # still be used is the login session's decision (services), which
+        # also honours the grace interval a blacklist lookup knows nothing of.
+        tokens.Token.verify(self)
+
     @classmethod
-    def for_login(cls, user, *, auth_time: int, not_after: datetime) -> "RefreshToken":
-        """Return a new refresh token of a login, recorded as outstanding."""
+    def for_session(cls, session, *, auth_time: int) -> "RefreshToken":
+        """Return a new refresh token of `session`, recorded as outstanding."""
         # Not SimpleJWT's for_user(): the claims must be final before the
         # token is recorded, and the user is already at hand (no lookup).
         token = cls()
-        token[jwt_settings().USER_ID_CLAIM] = str(user.pk)
+        token[jwt_settings().USER_ID_CLAIM] = str(session.user_id)
         token[AUTH_TIME_CLAIM] = auth_time
-        if token.expires_at > not_after:
-            token.set_exp(from_time=not_after, lifetime=timedelta(0))
+        token[SESSION_ID_CLAIM] = str(session.pk)
+        if token.expires_at > session.expires_at:
+            token.set_exp(from_time=session.expires_at, lifetime=timedelta(0))
         OutstandingToken.objects.create(
-            user=user,
+            user_id=session.user_id,
             jti=token["jti"],
             token=str(token),
             created_at=token.current_time,

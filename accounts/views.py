@@ -18,10 +18,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
 from . import services
-from .authentication import authenticate_cookies, read_refresh_cookie
+from .authentication import current_session_id, read_refresh_cookie
 from .cookies import delete_auth_cookies, set_auth_cookies
 from .forms import LoginForm, SignupForm
-from .tokens import AUTH_TIME_CLAIM
 
 
 class LoginView(auth_views.LoginView):
@@ -66,7 +65,7 @@ class LogoutView(TemplateView):
     template_name = "accounts/logout.html"
 
     def post(self, request, *args, **kwargs):
-        services.log_out(raw_token=read_refresh_cookie(request))
+        services.log_out(raw_token=read_refresh_cookie(request), request=request)
         response = HttpResponseRedirect(self.get_success_url())
         delete_auth_cookies(response)
         messages.info(request, _("You have been logged out."))
@@ -87,11 +86,11 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     template_name = "accounts/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        token = authenticate_cookies(self.request).access_token
         now = timezone.now()
         return super().get_context_data(
-            session_expires_at=token
-            and services.session_expires_at(token[AUTH_TIME_CLAIM]),
+            session=self.request.user.login_sessions.filter(
+                pk=current_session_id(self.request)
+            ).first(),
             idle_timeout=timesince(
                 now - timedelta(seconds=settings.JWT_REFRESH_LIFETIME), now
             ),

@@ -150,6 +150,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache carries state every process must share (session revocations,
+# login throttles): Redis when REDIS_URL is set, else a database table, never
+# one process's memory.
+REDIS_URL = os.environ.get("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "authsite",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+            "KEY_PREFIX": "authsite",
+        }
+    }
+
+# How many reverse proxies in front of the site append to X-Forwarded-For;
+# 0 trusts no header and uses the connection's address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 PASSWORD_HASHERS = [
@@ -165,6 +190,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "authsite@localhost")
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard"
 
@@ -187,6 +216,9 @@ JWT_ACCESS_LIFETIME = env_int("JWT_ACCESS_LIFETIME", 5 * 60)
 JWT_REFRESH_LIFETIME = env_int("JWT_REFRESH_LIFETIME", 24 * 60 * 60)
 # Counted from the login and never extended by rotation.
 JWT_SESSION_MAX_AGE = env_int("JWT_SESSION_MAX_AGE", 14 * 24 * 60 * 60)
+# Parallel requests that race one rotation all get the same successor pair
+# within this interval; a rotated refresh token presented later is reuse.
+JWT_REFRESH_GRACE_SECONDS = env_int("JWT_REFRESH_GRACE_SECONDS", 10)
 
 SIMPLE_JWT = {
     "ALGORITHM": "HS256",

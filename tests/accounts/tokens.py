@@ -2,14 +2,25 @@
 
 import time
 import uuid
+from datetime import timedelta
 
 import jwt
 from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import Session
 
 
 def valid_claims(user, token_type="access", **overrides):
+    """Return the claims of a valid token of a new login session of `user`."""
     now = int(time.time())
+    session = Session.objects.create(
+        user=user,
+        expires_at=timezone.now() + timedelta(days=1),
+        refresh_jti=uuid.uuid4().hex,
+    )
     claims = {
+        "sid": str(session.pk),
         "token_type": token_type,
         "exp": now + 300,
         "iat": now,

@@ -1,0 +1,82 @@
+"""Whether a login session is still alive, answered from the shared cache.
+
+Every request authenticated by an access token asks; the cache answers in the
+steady state (Redis when configured, else Django's database cache) and the
+database answers on a miss or when the cache is unreachable, so a revoked
+session is refused by every process on its next request.
+"""
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger("accounts.auth")
+
+ACTIVE = "active"
+REVOKED = "revoked"
+
+
+def _key(sid: str) -> str:
+    return f"sid:{sid}"
+
+
+def _timeout() -> int:
+    # An access token lives no longer than this, so neither need the answer.
+    return max(1, int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()))
+
+
+def _is_active_in_database(sid: str) -> bool:
+    from .models import Session
+
+    return Session.objects.active().filter(pk=sid, user__is_active=True).exists()
+
+
+def is_session_active(sid: str) -> bool:
+    """Return whether the session `sid` may still authenticate requests."""
+    try:
+        uuid.UUID(sid)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    try:
+        state = cache.get(_key(sid))
+    except Exception:
+        # Refusing everyone would be an outage; trusting the token would
+        # accept revoked sessions. The database knows the truth.
+        logger.warning("cache unreachable; session %s checked in the database", sid)
+        return _is_active_in_database(sid)
+    if state is not None:
+        return state == ACTIVE
+    active = _is_active_in_database(sid)
+    try:
+        # add(), not set(): a revocation that landed since the database was
+        # read has already written its answer, and must not be overwritten.
+        cache.add(_key(sid), ACTIVE if active else REVOKED, timeout=_timeout())
+    except Exception:
+        logger.warning("cache unreachable; session %s state not cached", sid)
+    return active
+
+
+def mark_revoked(sids) -> None:
+    """Make every process refuse the sessions `sids` from their next request."""
+    keys = [_key(str(sid)) for sid in sids]
+    if not keys:
+        return
+    try:
+        # Forget the cached answer now, so the next check reads the database
+        # (this transaction's own connection already sees the revocation)...
+        cache.delete_many(keys)
+    except Exception:
+        logger.error("cache unreachable; %d revocations not cached", len(keys))
+        return
+    # ...and once it is committed, tell everyone without a database read.
+    transaction.on_commit(lambda: _store_revoked(keys))
+
+
+def _store_revoked(keys) -> None:
+    try:
+        cache.set_many(dict.fromkeys(keys, REVOKED), timeout=_timeout())
+    except Exception:
+        logger.error("cache unreachable; %d revocations not cached", len(keys))

@@ -2,27 +2,42 @@
 
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from . import services
-from .authentication import enforce_csrf, get_token_user, read_refresh_cookie
+from .authentication import (
+    JWTCookieAuthentication,
+    enforce_csrf,
+    get_token_user,
+    read_refresh_cookie,
+)
 from .cookies import delete_auth_cookies, set_auth_cookies
+from .models import Session
 from .serializers import (
     NO_REFRESH_COOKIE,
     CredentialsSerializer,
+    PasswordChangeSerializer,
     RefreshTokenSerializer,
     RegisterSerializer,
+    SessionSerializer,
     TokenPairExpirySerializer,
     TokenPairSerializer,
     TokenSerializer,
     UserSerializer,
 )
-from .tokens import AccessToken, RefreshToken
+from .tokens import SESSION_ID_CLAIM, AccessToken, RefreshToken
+
+
+def uses_cookies(request) -> bool:
+    """Return whether the request was authenticated by the auth cookies."""
+    return isinstance(request.successful_authenticator, JWTCookieAuthentication)
 
 
 class TokenFlowAPIView(APIView):
@@ -182,3 +197,83 @@ class AppTokenBlacklistAPIView(TokenFlowAPIView):
         ):
             raise InvalidToken()
         return Response({})
+
+
+class SessionListAPIView(APIView):
+    """The user's active sessions; `current` marks the one making this call."""
+
+    def get(self, request):
+        sessions = request.user.login_sessions.active().order_by("-last_used_at")
+        return Response(
+            SessionSerializer(
+                sessions,
+                many=True,
+                context={"current_session_id": request.auth[SESSION_ID_CLAIM]},
+            ).data
+        )
+
+
+class SessionAPIView(APIView):
+    """End one of the user's sessions; its tokens are refused at once."""
+
+    def delete(self, request, pk):
+        try:
+            services.end_session(user=request.user, session_id=pk, request=request)
+        except Session.DoesNotExist:
+            raise NotFound(_("No active session of yours has that id.")) from None
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        if str(pk) == request.auth[SESSION_ID_CLAIM] and uses_cookies(request):
+            delete_auth_cookies(response)
+        return response
+
+
+class SessionRevokeOthersAPIView(APIView):
+    """End every session of the user but the one making this call."""
+
+    def post(self, request):
+        count = services.end_sessions(
+            user=request.user,
+            keep=Session(pk=request.auth[SESSION_ID_CLAIM]),
+            reason=Session.RevokeReason.ENDED_BY_USER,
+            request=request,
+        )
+        return Response({"ended": count})
+
+
+class SessionRevokeAllAPIView(APIView):
+    """End every session of the user, the calling one included."""
+
+    def post(self, request):
+        count = services.end_sessions(
+            user=request.user,
+            reason=Session.RevokeReason.ENDED_BY_USER,
+            request=request,
+        )
+        response = Response({"ended": count})
+        if uses_cookies(request):
+            delete_auth_cookies(response)
+        return response
+
+
+class PasswordChangeAPIView(APIView):
+    """Change the password; other sessions end, this one gets fresh tokens.
+
+    A browser gets them as cookies (and the expiry times in the body); an app
+    authenticated by Bearer gets `{"access", "refresh"}` in the body.
+    """
+
+    def post(self, request):
+        serializer = PasswordChangeSerializer(
+            data=request.data, context={"user": request.user}
+        )
+        serializer.is_valid(raise_exception=True)
+        pair = services.change_password(
+            request=request,
+            user=request.user,
+            new_password=serializer.validated_data["new_password"],
+        )
+        if not uses_cookies(request):
+            return Response(TokenPairSerializer(pair).data)
+        response = Response(TokenPairExpirySerializer(pair).data)
+        set_auth_cookies(response, pair)
+        return response

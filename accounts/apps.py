@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     default = True
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, signals  # noqa: F401  (registers checks, receivers)
 
 
 class JWTAdminConfig(admin_apps.AdminConfig):

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 
 from .forms import LoginForm
-from .models import User, normalize_email
+from .models import Session, User, normalize_email
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -88,3 +88,45 @@ class TokenSerializer(serializers.Serializer):
 
 # Shown when a cookie-based call arrives without a usable refresh cookie.
 NO_REFRESH_COOKIE = _("You are not logged in, or your session has ended. Log in again.")
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    device = serializers.CharField(read_only=True)
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Session
+        fields = (
+            "id",
+            "device",
+            "user_agent",
+            "ip_address",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "current",
+        )
+        read_only_fields = fields
+
+    def get_current(self, session) -> bool:
+        return str(session.pk) == self.context.get("current_session_id")
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+    def validate_old_password(self, value):
+        if not self.context["user"].check_password(value):
+            raise serializers.ValidationError(
+                _("Your old password was entered incorrectly. Please enter it again."),
+                code="password_incorrect",
+            )
+        return value
+
+    def validate_new_password(self, value):
+        try:
+            validate_password(value, user=self.context["user"])
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(list(exc.messages)) from exc
+        return value

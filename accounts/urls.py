@@ -8,6 +8,37 @@ urlpatterns = [
     path("signup/", views.SignupView.as_view(), name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("sessions/", views.SessionListView.as_view(), name="sessions"),
+    path("sessions/<uuid:pk>/end/", views.SessionEndView.as_view(), name="session-end"),
+    path(
+        "sessions/end-others/",
+        views.SessionEndOthersView.as_view(),
+        name="sessions-end-others",
+    ),
+    path(
+        "sessions/end-all/", views.SessionEndAllView.as_view(), name="sessions-end-all"
+    ),
+    path(
+        "password/change/",
+        views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
 ]
 
 # The browsable API's "Log in" / "Log out" links look these names up in the
@@ -35,6 +66,23 @@ api_urlpatterns = [
         name="token-blacklist",
     ),
     path("me/", api.MeAPIView.as_view(), name="me"),
+    path(
+        "auth/password/change/",
+        api.PasswordChangeAPIView.as_view(),
+        name="password-change",
+    ),
+    path("sessions/", api.SessionListAPIView.as_view(), name="sessions"),
+    path(
+        "sessions/revoke-others/",
+        api.SessionRevokeOthersAPIView.as_view(),
+        name="sessions-revoke-others",
+    ),
+    path(
+        "sessions/revoke-all/",
+        api.SessionRevokeAllAPIView.as_view(),
+        name="sessions-revoke-all",
+    ),
+    path("sessions/<uuid:pk>/", api.SessionAPIView.as_view(), name="session"),
     path("csrf/", api.CsrfAPIView.as_view(), name="csrf"),
     path("app/token/", api.AppTokenObtainAPIView.as_view(), name="app-token"),
     path(

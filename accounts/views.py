@@ -3,24 +3,30 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpResponseRedirect
-from django.shortcuts import render, resolve_url
-from django.urls import reverse_lazy
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 
 from . import services
 from .authentication import current_session_id, read_refresh_cookie
 from .cookies import delete_auth_cookies, set_auth_cookies
 from .forms import LoginForm, SignupForm
+from .models import Session, User
 
 
 class LoginView(auth_views.LoginView):
@@ -98,10 +104,6 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         )
 
 
-class HomeView(TemplateView):
-    template_name = "home.html"
-
-
 def csrf_failure(request, reason=""):
     """Explain a refused form in plain words: usually a page open too long."""
     return render(
@@ -110,3 +112,180 @@ def csrf_failure(request, reason=""):
         {"reason": reason, "debug": settings.DEBUG},
         status=403,
     )
+
+
+class SessionListView(LoginRequiredMixin, TemplateView):
+    """The user's active sessions, and their recent security events."""
+
+    template_name = "accounts/sessions.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            sessions=user.login_sessions.active().order_by("-last_used_at"),
+            current_session_id=current_session_id(self.request),
+            events=user.security_events.select_related("session")[:20],
+            **kwargs,
+        )
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class SessionEndView(LoginRequiredMixin, View):
+    """End one of the user's sessions (this device's one is a logout)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        current = str(pk) == current_session_id(request)
+        try:
+            services.end_session(user=request.user, session_id=pk, request=request)
+        except Session.DoesNotExist:
+            raise Http404(_("No active session of yours has that id.")) from None
+        if current:
+            response = redirect_to_login(reverse("accounts:sessions"))
+            delete_auth_cookies(response)
+            messages.info(request, _("You have been logged out."))
+            return response
+        messages.success(request, _("The session has been ended."))
+        return redirect("accounts:sessions")
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class SessionEndOthersView(LoginRequiredMixin, View):
+    """End every session of the user but this one."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        count = services.end_sessions(
+            user=request.user,
+            keep=Session(pk=current_session_id(request)),
+            reason=Session.RevokeReason.ENDED_BY_USER,
+            request=request,
+        )
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d other session has been ended.",
+                "%(count)d other sessions have been ended.",
+                count,
+            )
+            % {"count": count},
+        )
+        return redirect("accounts:sessions")
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class SessionEndAllView(LoginRequiredMixin, View):
+    """End every session of the user, this one included."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        services.end_sessions(
+            user=request.user,
+            reason=Session.RevokeReason.ENDED_BY_USER,
+            request=request,
+        )
+        response = redirect("accounts:login")
+        delete_auth_cookies(response)
+        messages.info(request, _("You have been logged out everywhere."))
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change the password; every other session ends, this one goes on."""
+
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("dashboard")
+
+    def form_valid(self, form):
+        pair = services.change_password(
+            request=self.request,
+            user=form.user,
+            new_password=form.cleaned_data["new_password1"],
+        )
+        response = HttpResponseRedirect(self.get_success_url())
+        set_auth_cookies(response, pair)
+        messages.success(
+            self.request,
+            _("Your password has been changed. Every other session has been ended."),
+        )
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+
+@method_decorator(
+    [sensitive_post_parameters("new_password1", "new_password2"), never_cache],
+    name="dispatch",
+)
+class PasswordResetConfirmView(FormView):
+    """Choose a new password through a reset link; every session ends.
+
+    Django's own view parks the link's token in the server-side session and
+    redirects; there is no session here, so the token stays in the URL and
+    the page sends no Referer (Referrer-Policy: no-referrer) to keep it there.
+    """
+
+    form_class = SetPasswordForm
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    token_generator = default_token_generator
+
+    def dispatch(self, request, *args, uidb64, token, **kwargs):
+        self.user = self.get_user(uidb64)
+        self.validlink = self.user is not None and self.token_generator.check_token(
+            self.user, token
+        )
+        response = super().dispatch(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    def get_user(self, uidb64):
+        try:
+            pk = urlsafe_base64_decode(uidb64).decode()
+            return User._default_manager.get(pk=pk)
+        except (
+            TypeError,
+            ValueError,
+            OverflowError,
+            User.DoesNotExist,
+            ValidationError,
+        ):
+            return None
+
+    def post(self, request, *args, **kwargs):
+        if not self.validlink:
+            return self.get(request, *args, **kwargs)
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.user}
+
+    def form_valid(self, form):
+        services.reset_password(
+            request=self.request,
+            user=self.user,
+            new_password=form.cleaned_data["new_password1"],
+        )
+        return super().form_valid(form)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(validlink=self.validlink, **kwargs)
+        if not self.validlink:
+            context["form"] = None
+        return context
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"

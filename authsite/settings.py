@@ -146,7 +146,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    # A file, not memory: tests of concurrent requests need several
+    # connections to see one database.
+    _db_path = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(_db_path.with_name(f"test-{_db_path.name}"))
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
+from accounts.models import Session
 from tests.accounts.tokens import forge, valid_claims
 from tests.conftest import auth_cookie, csrf_headers
 
@@ -131,4 +132,6 @@ def test_a_deactivated_user_is_not_silently_refreshed(logged_in, user):
         response = logged_in.get(reverse("dashboard"))
 
     assert response.status_code == 302
-    assert not BlacklistedToken.objects.exists()
+    session = Session.objects.get()
+    assert session.revoked_reason == Session.RevokeReason.ACCOUNT_DEACTIVATED
+    assert BlacklistedToken.objects.get().token.jti == session.refresh_jti

@@ -5,8 +5,10 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from .models import User
+from . import services
+from .models import SecurityEvent, Session, User
 
 
 class UserChangeAdminForm(UserChangeForm):
@@ -72,6 +74,11 @@ class UserAdmin(DjangoUserAdmin):
         if not valid_submission:
             return super().user_change_password(request, id, form_url)
         user = form.save()
+        # A password set by staff ends every session of the account, as a
+        # password change or reset by its owner does.
+        services.end_sessions(
+            user=user, reason=Session.RevokeReason.PASSWORD_CHANGED, request=request
+        )
         self.log_change(
             request, user, self.construct_change_message(request, form, None)
         )
@@ -84,3 +91,73 @@ class UserAdmin(DjangoUserAdmin):
         return HttpResponseRedirect(
             reverse(f"{self.admin_site.name}:accounts_user_change", args=(user.pk,))
         )
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = (
+        "user",
+        "device",
+        "ip_address",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+        "revoked_reason",
+    )
+    list_filter = ("revoked_reason", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("user__email", "ip_address")
+    list_select_related = ("user",)
+    # The grace interval's stored access token is a credential: never shown.
+    exclude = ("successor_access",)
+    readonly_fields = [
+        *(f.name for f in Session._meta.fields if f.name != "successor_access"),
+        "device",
+    ]
+    actions = ("revoke_sessions",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke the selected sessions"))
+    def revoke_sessions(self, request, queryset):
+        sessions = list(queryset.active().select_related("user"))
+        for session in sessions:
+            services.end_session(
+                user=session.user,
+                session_id=session.pk,
+                request=request,
+                reason=Session.RevokeReason.ADMIN,
+            )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d session revoked; its tokens are refused from now on.",
+                "%(count)d sessions revoked; their tokens are refused from now on.",
+                len(sessions),
+            )
+            % {"count": len(sessions)},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "type", "user", "ip_address", "detail")
+    list_filter = ("type",)
+    search_fields = ("user__email", "type", "ip_address", "detail")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

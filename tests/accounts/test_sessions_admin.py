@@ -1,0 +1,104 @@
+"""Staff tools for sessions: revoke from the admin, read the security log."""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+from accounts.models import SecurityEvent, Session
+from tests.conftest import log_in
+
+
+def admin_post(client, url, data):
+    token = client.cookies[settings.CSRF_COOKIE_NAME].value
+    return client.post(url, {**data, "csrfmiddlewaretoken": token})
+
+
+def test_staff_revokes_a_users_session_from_the_admin(browser, superuser, user):
+    from django.test import Client
+
+    victim = Client()
+    log_in(victim, user.email)
+    session = Session.objects.get(user=user)
+    log_in(browser, superuser.email)
+    changelist = reverse("admin:accounts_session_changelist")
+    assert user.email.encode() in browser.get(changelist).content
+
+    response = admin_post(
+        browser,
+        changelist,
+        {"action": "revoke_sessions", "_selected_action": [str(session.pk)]},
+    )
+
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.revoked_reason == Session.RevokeReason.ADMIN
+    assert victim.get(reverse("api:me")).status_code == 401
+
+
+def test_the_security_log_is_read_only_and_searchable(browser, superuser, user):
+    log_in(browser, user.email)
+    log_in(browser, superuser.email)
+    url = reverse("admin:accounts_securityevent_changelist")
+
+    page = browser.get(url, {"q": user.email})
+    event = SecurityEvent.objects.filter(user=user).first()
+
+    assert page.status_code == 200
+    assert page.context["cl"].result_count == 1
+    assert b"securityevent/add/" not in page.content
+    assert b"to view" in page.content
+    change = browser.get(
+        reverse("admin:accounts_securityevent_change", args=[event.pk])
+    )
+    assert change.status_code == 200
+    assert b'name="_save"' not in change.content
+    assert (
+        browser.get(
+            reverse("admin:accounts_securityevent_delete", args=[event.pk])
+        ).status_code
+        == 403
+    )
+
+
+def test_staff_setting_a_password_ends_the_users_sessions(browser, superuser, user):
+    from django.test import Client
+
+    victim = Client()
+    log_in(victim, user.email)
+    log_in(browser, superuser.email)
+    url = reverse("admin:auth_user_password_change", args=[user.pk])
+    browser.get(url)
+
+    admin_post(
+        browser,
+        url,
+        {
+            "password1": "set by staff 12345",
+            "password2": "set by staff 12345",
+            "set_usable_password": "true",
+        },
+    )
+
+    assert victim.get(reverse("api:me")).status_code == 401
+
+
+def test_purge_removes_expired_sessions_and_tokens_only(browser, user, capsys):
+    log_in(browser, user.email)
+    old = Session.objects.get()
+    Session.objects.filter(pk=old.pk).update(expires_at=timezone.now())
+    OutstandingToken.objects.filter(jti=old.refresh_jti).update(
+        expires_at=timezone.now()
+    )
+    log_in(browser, user.email)
+
+    call_command("purge_expired_sessions")
+
+    assert list(Session.objects.values_list("pk", flat=True)) != [old.pk]
+    assert Session.objects.count() == 1
+    assert OutstandingToken.objects.count() == 1
+    assert "Deleted 1 expired session(s) and 1 expired token record(s)." in (
+        capsys.readouterr().out
+    )
+    assert browser.get(reverse("api:me")).status_code == 200

@@ -1,0 +1,91 @@
+"""Browser fixtures: Debian's Chromium, driven by Playwright, against live_server.
+
+The tests use the Chromium that the system package installs (Playwright's own
+browser download is not used). Without it they are skipped, except in CI,
+where a missing browser is a failure: CI must prove the journeys.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+
+# Playwright's sync API keeps an asyncio event loop set on the main thread;
+# Django then takes the test's own ORM calls for calls from async code and
+# refuses them. The test code is plain synchronous code, so allow it here,
+# for the browser tests only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The one Chromium of the run, headless."""
+    if not CHROMIUM.exists():
+        message = f"Chromium is not installed at {CHROMIUM}: apt-get install chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context_factory(chromium, live_server, transactional_db):
+    """Make browser contexts (separate cookie jars) on the live server.
+
+    Every page of every context is watched for Content-Security-Policy
+    violations: the site must run under a strict policy, so none may occur.
+    """
+    contexts, violations = [], []
+
+    def record(message):
+        if "Content Security Policy" in message.text:
+            where = message.page.url if message.page else "?"
+            violations.append(f"{where}: {message.text}")
+
+    def make():
+        context = chromium.new_context(
+            base_url=live_server.url,
+            viewport={"width": 1280, "height": 800},
+            locale="en-US",
+            timezone_id="UTC",
+        )
+        context.set_default_timeout(10_000)
+        context.on("console", record)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not violations, "\n".join(violations)
+
+
+@pytest.fixture
+def page(context_factory):
+    """A page in a fresh browser context."""
+    return context_factory().new_page()
+
+
+def save_screenshot(page, name: str) -> None:
+    """Save the whole page as docs/screenshots/<name>.png for the README."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)

@@ -1,0 +1,28 @@
+"""Steps that several journeys share, done the way a person does them."""
+
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD
+
+
+def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Fill and send the login form the page shows."""
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("status")).to_contain_text("You are logged in.")
+
+
+def go_and_log_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    page.goto("/accounts/login/")
+    log_in(page, email, password)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {email}")
+
+
+def top_bar(page: Page):
+    return page.locator("header.topbar")
+
+
+def log_out(page: Page) -> None:
+    top_bar(page).get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("status")).to_contain_text("You have been logged out.")

@@ -163,6 +163,7 @@ class SecurityEvent(models.Model):
     class Type(models.TextChoices):
         LOGIN = "login", _("Logged in")
         LOGIN_FAILED = "login_failed", _("Failed login")
+        LOCKED_OUT = "locked_out", _("Locked out after too many failed attempts")
         LOGOUT = "logout", _("Logged out")
         SESSION_REVOKED = "session_revoked", _("Session ended")
         PASSWORD_CHANGED = "password_changed", _("Password changed")

@@ -1,23 +1,31 @@
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
-MIN_HMAC_KEY_BYTES = 32
+from . import keys
 
 
 @register(Tags.security, deploy=False)
 def check_jwt_signing_key(app_configs, **kwargs):
-    """Refuse an HMAC signing key too short to resist guessing (RFC 7518 3.2)."""
-    jwt_settings = getattr(settings, "SIMPLE_JWT", {})
-    algorithm = jwt_settings.get("ALGORITHM", "HS256")
-    key = jwt_settings.get("SIGNING_KEY") or ""
-    if algorithm.startswith("HS") and len(key.encode()) < MIN_HMAC_KEY_BYTES:
+    """Refuse signing keys that cannot work or are too weak (RFC 7518 3.2, 3.3).
+
+    accounts.E001 a short HMAC key, E010 an unsupported algorithm, E011 no key
+    file, E012 an unreadable file or key, E013 a weak RSA key, E014 a kid used
+    twice, E015 a key that does not fit the algorithm, E016 no active key.
+    """
+    try:
+        keys.get_key_set()
+    except keys.KeySetError as exc:
+        return [Error(exc.message, hint=exc.hint, id=exc.check_id)]
+    if (
+        keys.configured_algorithm() not in keys.HMAC_ALGORITHMS
+        and not keys.file_is_private(keys.keys_file())
+    ):
         return [
-            Error(
-                f"The JWT signing key is {len(key.encode())} bytes; {algorithm} "
-                f"needs at least {MIN_HMAC_KEY_BYTES}.",
-                hint="Set JWT_SIGNING_KEY to a long random value, e.g. the output "
-                "of: python -c 'import secrets; print(secrets.token_urlsafe(64))'",
-                id="accounts.E001",
+            Warning(
+                f"The key file {keys.keys_file()} can be read by other users; it "
+                "holds private keys.",
+                hint=f"chmod 600 {keys.keys_file()}",
+                id="accounts.W010",
             )
         ]
     return []

@@ -2,7 +2,9 @@
 
 SimpleJWT binds lifetimes and its signing backend when it is first imported;
 these subclasses look them up on every use so that a settings change (in
-tests, or a key rotation) takes effect at once.
+tests, or a key rotation) takes effect at once. Keys come from
+`accounts.keys`; `get_token_backend()` is the one way tokens are signed and
+verified.
 """
 
 from datetime import datetime, timedelta
@@ -18,6 +20,8 @@ from rest_framework_simplejwt.exceptions import (
 )
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
+
+from . import keys
 
 # OpenID Connect's name for the time the user actually authenticated; it
 # travels unchanged through every rotation of a login's refresh tokens.
@@ -47,14 +51,57 @@ def jwt_settings():
     return simplejwt_settings.api_settings
 
 
+# The only header members a token of ours has. Anything else is refused,
+# above all members that name a key or where to fetch one (jku, jwk, x5u,
+# x5c): the key is ours to choose, never the token's. And crit, which would
+# oblige us to understand extensions we do not.
+ALLOWED_HEADER_MEMBERS = frozenset({"alg", "typ", "kid"})
+
+
 class StrictTokenBackend(TokenBackend):
-    """A TokenBackend that refuses tokens missing any claim of REQUIRED_CLAIMS."""
+    """A TokenBackend that signs with the active key and names it in `kid`.
+
+    Decoding picks the verifying key by `kid` from the key set, accepts only
+    the configured algorithm, and refuses tokens missing any claim of
+    REQUIRED_CLAIMS.
+    """
+
+    def encode(self, payload: dict) -> str:
+        key = keys.get_key_set().active
+        jwt_payload = payload.copy()
+        if self.audience is not None:
+            jwt_payload["aud"] = self.audience
+        if self.issuer is not None:
+            jwt_payload["iss"] = self.issuer
+        return jwt.encode(
+            jwt_payload,
+            key.signing_key,
+            algorithm=self.algorithm,
+            headers={"kid": key.kid},
+            json_encoder=self.json_encoder,
+        )
+
+    def get_verifying_key(self, token):
+        header = jwt.get_unverified_header(token)
+        # Checked before any key is touched: an HMAC check keyed with a
+        # public key (algorithm confusion) or alg none never happens.
+        if header.get("alg") != self.algorithm:
+            raise jwt.InvalidAlgorithmError("The token's alg is not ours.")
+        if not header.keys() <= ALLOWED_HEADER_MEMBERS:
+            raise jwt.InvalidTokenError("The token has header members we refuse.")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not keys.KID_PATTERN.fullmatch(kid):
+            raise jwt.InvalidTokenError("The token names no valid kid.")
+        key = keys.get_key_set().verifying.get(kid)
+        if key is None:
+            raise jwt.InvalidTokenError("The token's key is unknown or retired.")
+        return key.verifying_key
 
     def decode(self, token, verify=True):
         try:
             payload = jwt.decode(
                 token,
-                self.get_verifying_key(token),
+                self.get_verifying_key(token) if verify else None,
                 algorithms=[self.algorithm],
                 audience=self.audience,
                 issuer=self.issuer,
@@ -87,8 +134,8 @@ def has_well_typed_claims(payload: dict) -> bool:
 def _backend_for(api_settings) -> StrictTokenBackend:
     return StrictTokenBackend(
         api_settings.ALGORITHM,
-        api_settings.SIGNING_KEY,
-        api_settings.VERIFYING_KEY,
+        None,  # keys come from accounts.keys, at every use
+        "",
         api_settings.AUDIENCE,
         api_settings.ISSUER,
         None,  # never fetch keys from a URL named by configuration or token

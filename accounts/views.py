@@ -8,7 +8,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -20,9 +20,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_safe
 from django.views.generic import FormView, TemplateView, View
 
-from . import services
+from . import keys, services
 from .authentication import current_session_id, read_refresh_cookie
 from .cookies import delete_auth_cookies, set_auth_cookies
 from .forms import LoginForm, SignupForm
@@ -289,3 +290,28 @@ class PasswordResetConfirmView(FormView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "registration/password_reset_complete.html"
+
+
+@require_safe
+def jwks(request):
+    """Publish the public keys that verify our tokens, as a JWK Set (RFC 7517)."""
+    key_set = keys.get_key_set()
+    if key_set.algorithm in keys.HMAC_ALGORITHMS:
+        # An HMAC key signs as well as verifies: it is never published, so
+        # with HS256 no other service can verify our tokens on its own.
+        return JsonResponse(
+            {
+                "detail": _(
+                    "This site signs its tokens with a shared secret (HS256), "
+                    "which is never published. Set JWT_ALGORITHM to RS256, ES256 "
+                    "or EdDSA to publish verification keys here."
+                ),
+                "code": "no_public_keys",
+            },
+            status=404,
+        )
+    response = JsonResponse(key_set.public_jwks())
+    # Other services may cache it; a new key is published here (by
+    # `jwt_keys generate`) at least this long before it signs anything.
+    response["Cache-Control"] = f"public, max-age={keys.JWKS_MAX_AGE}"
+    return response

@@ -216,7 +216,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # --- JWT ---------------------------------------------------------------------
 
-JWT_SIGNING_KEY = local_secret("JWT_SIGNING_KEY")
+# HS256 signs with JWT_SIGNING_KEY; RS256, ES256 and EdDSA with the active key
+# of JWT_KEYS_FILE, a git-ignored JWK Set kept by `manage.py jwt_keys`
+# (accounts/keys.py checks both at start-up).
+JWT_ALGORITHM = os.environ.get("JWT_ALGORITHM", "HS256")
+JWT_KEYS_FILE = Path(os.environ.get("JWT_KEYS_FILE", BASE_DIR / ".jwt-keys.json"))
+JWT_SIGNING_KEY = local_secret("JWT_SIGNING_KEY") if JWT_ALGORITHM == "HS256" else ""
 JWT_ACCESS_LIFETIME = env_int("JWT_ACCESS_LIFETIME", 5 * 60)
 JWT_REFRESH_LIFETIME = env_int("JWT_REFRESH_LIFETIME", 24 * 60 * 60)
 # Counted from the login and never extended by rotation.
@@ -226,7 +231,7 @@ JWT_SESSION_MAX_AGE = env_int("JWT_SESSION_MAX_AGE", 14 * 24 * 60 * 60)
 JWT_REFRESH_GRACE_SECONDS = env_int("JWT_REFRESH_GRACE_SECONDS", 10)
 
 SIMPLE_JWT = {
-    "ALGORITHM": "HS256",
+    "ALGORITHM": JWT_ALGORITHM,
     "SIGNING_KEY": JWT_SIGNING_KEY,
     "ISSUER": os.environ.get("JWT_ISSUER", "authsite"),
     "AUDIENCE": os.environ.get("JWT_AUDIENCE", "authsite"),

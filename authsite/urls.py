@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import urls as accounts_urls
-from accounts.views import DashboardView
+from accounts.views import DashboardView, jwks
 from shop import urls as shop_urls
 from shop.views import ProductListView
 
@@ -17,5 +17,6 @@ urlpatterns = [
         include((accounts_urls.api_urlpatterns + shop_urls.api_urlpatterns, "api")),
     ),
     path("api-auth/", include(accounts_urls.browsable_api_urlpatterns)),
+    path(".well-known/jwks.json", jwks, name="jwks"),
     path("admin/", admin.site.urls),
 ]

@@ -8,6 +8,7 @@ import jwt
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.keys import get_key_set
 from accounts.models import Session
 
 
@@ -38,5 +39,8 @@ DROP = object()
 
 
 def forge(claims, key=None, algorithm="HS256", headers=None):
+    """Sign `claims`; by default as the site does (its key, its kid)."""
     key = settings.SIMPLE_JWT["SIGNING_KEY"] if key is None else key
+    if headers is None:
+        headers = {"kid": get_key_set().active.kid}
     return jwt.encode(claims, key, algorithm=algorithm, headers=headers)

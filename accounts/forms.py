@@ -1,9 +1,15 @@
 from django import forms
 from django.contrib.auth import authenticate
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from .lockout import is_locked_out, lockout_message
 from .models import User, normalize_email
+
+SIGNUP_THROTTLED_MESSAGE = _(
+    "Too many sign-ups from your network. Wait an hour, then try again."
+)
 
 
 class LoginForm(forms.Form):
@@ -42,6 +48,8 @@ class LoginForm(forms.Form):
                 self.request, email=normalize_email(email), password=password
             )
         if self.user_cache is None:
+            if is_locked_out(self.request):
+                raise forms.ValidationError(lockout_message(), code="locked_out")
             raise forms.ValidationError(
                 self.error_messages["invalid_login"], code="invalid_login"
             )
@@ -61,3 +69,28 @@ class SignupForm(BaseUserCreationForm):
 
     def clean_email(self):
         return normalize_email(self.cleaned_data["email"])
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form, with the old password checked like a login attempt."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        # Through authenticate(), not user.check_password(): wrong guesses
+        # count towards the same lockout as failed logins.
+        old_password = self.cleaned_data["old_password"]
+        if check_password_attempt(self.request, self.user, old_password):
+            return old_password
+        if is_locked_out(self.request):
+            raise forms.ValidationError(lockout_message(), code="locked_out")
+        raise forms.ValidationError(
+            self.error_messages["password_incorrect"], code="password_incorrect"
+        )
+
+
+def check_password_attempt(request, user, password) -> bool:
+    """Return whether `password` is `user`'s, counting a miss as a failed login."""
+    return authenticate(request, email=user.email, password=password) == user

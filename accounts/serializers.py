@@ -4,7 +4,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 
-from .forms import LoginForm
+from .exceptions import LockedOut
+from .forms import LoginForm, check_password_attempt
+from .lockout import is_locked_out, lockout_message, retry_after_seconds
 from .models import Session, User, normalize_email
 
 
@@ -46,12 +48,13 @@ class CredentialsSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
+        request = self.context["request"]._request
         user = authenticate(
-            self.context["request"]._request,
-            email=normalize_email(attrs["email"]),
-            password=attrs["password"],
+            request, email=normalize_email(attrs["email"]), password=attrs["password"]
         )
         if user is None:
+            if is_locked_out(request):
+                raise LockedOut(lockout_message(), wait=retry_after_seconds())
             raise exceptions.AuthenticationFailed(
                 LoginForm.error_messages["invalid_login"], code="invalid_credentials"
             )
@@ -117,7 +120,10 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
     def validate_old_password(self, value):
-        if not self.context["user"].check_password(value):
+        request = self.context["request"]._request
+        if not check_password_attempt(request, self.context["user"], value):
+            if is_locked_out(request):
+                raise LockedOut(lockout_message(), wait=retry_after_seconds())
             raise serializers.ValidationError(
                 _("Your old password was entered incorrectly. Please enter it again."),
                 code="password_incorrect",

@@ -1,22 +1,39 @@
 """Receivers that keep sessions and the security log true to the account."""
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from . import services, session_state
+from .lockout import attempted_email
 from .models import SecurityEvent, Session, User, normalize_email
 
 
 @receiver(user_login_failed)
 def record_failed_login(sender, credentials, request=None, **kwargs):
-    """Log a failed login on the account it was aimed at, if it exists."""
-    email = credentials.get("email") or credentials.get("username") or ""
-    user = User.objects.filter(email=normalize_email(str(email))).first()
-    if user is not None:
-        services.record_event(
-            SecurityEvent.Type.LOGIN_FAILED, user=user, request=request
-        )
+    """Log a failed login, on the account it was aimed at if that exists."""
+    email = attempted_email(request, credentials)
+    user = User.objects.filter(email=email).first()
+    services.record_event(
+        SecurityEvent.Type.LOGIN_FAILED,
+        user=user,
+        request=request,
+        # For staff: attempts on addresses without an account are kept too.
+        detail="" if user is not None else f"No account: {email}"[:255],
+    )
+
+
+@receiver(user_locked_out)
+def record_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
+    """Log that an account or an address has been locked out."""
+    user = User.objects.filter(email=normalize_email(username or "")).first()
+    services.record_event(
+        SecurityEvent.Type.LOCKED_OUT,
+        user=user,
+        request=request,
+        detail=f"Account {username or '?'} or address {ip_address or '?'}"[:255],
+    )
 
 
 @receiver(post_save, sender=User)

@@ -1,10 +1,12 @@
 from datetime import timedelta
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -26,8 +28,15 @@ from django.views.generic import FormView, TemplateView, View
 from . import keys, services
 from .authentication import current_session_id, read_refresh_cookie
 from .cookies import delete_auth_cookies, set_auth_cookies
-from .forms import LoginForm, SignupForm
+from .forms import (
+    SIGNUP_THROTTLED_MESSAGE,
+    LoginForm,
+    PasswordChangeForm,
+    SignupForm,
+)
+from .lockout import lockout_message, lockout_response
 from .models import Session, User
+from .throttles import SignupRateThrottle
 
 
 class LoginView(auth_views.LoginView):
@@ -52,6 +61,14 @@ class SignupView(FormView):
     form_class = SignupForm
     template_name = "accounts/signup.html"
     success_url = reverse_lazy("dashboard")
+
+    def post(self, request, *args, **kwargs):
+        if not SignupRateThrottle().allow_request(request, self):
+            form = self.get_form()
+            form.is_valid()
+            form.add_error(None, SIGNUP_THROTTLED_MESSAGE)
+            return lockout_response(request, self.form_invalid(form).render())
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         user = services.register_user(
@@ -197,8 +214,12 @@ class SessionEndAllView(LoginRequiredMixin, View):
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Change the password; every other session ends, this one goes on."""
 
+    form_class = PasswordChangeForm
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("dashboard")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
     def form_valid(self, form):
         pair = services.change_password(
@@ -245,10 +266,27 @@ class PasswordResetConfirmView(FormView):
 
     def dispatch(self, request, *args, uidb64, token, **kwargs):
         self.user = self.get_user(uidb64)
-        self.validlink = self.user is not None and self.token_generator.check_token(
-            self.user, token
-        )
-        response = super().dispatch(request, *args, **kwargs)
+        # Guessing reset links counts like guessing passwords, against the
+        # account (when the link names one) and the client's address.
+        credentials = {"email": self.user.email if self.user else ""}
+        if not AxesProxyHandler.is_allowed(request, credentials):
+            response = lockout_response(
+                request,
+                render(
+                    request,
+                    self.template_name,
+                    {"validlink": False, "locked_out_message": lockout_message()},
+                ),
+            )
+        else:
+            self.validlink = self.user is not None and (
+                self.token_generator.check_token(self.user, token)
+            )
+            if not self.validlink:
+                user_login_failed.send(
+                    sender=__name__, credentials=credentials, request=request
+                )
+            response = super().dispatch(request, *args, **kwargs)
         response["Referrer-Policy"] = "no-referrer"
         return response
 

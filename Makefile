@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: help install run test lint migrate
+.PHONY: help install run serve test lint migrate
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -28,6 +28,10 @@ run: migrate ## Serve http://localhost:$(PORT) with a demo user and a staff user
 	@echo "Log in at http://localhost:$(PORT)/accounts/login/ with:"
 	@$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver localhost:$(PORT)
+
+serve: migrate ## Serve as in production: collectstatic, then gunicorn on :$(PORT)
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	PORT=$(PORT) $(BIN)/gunicorn authsite.wsgi
 
 test: install ## Run the whole test suite
 	$(BIN)/python -m pytest

@@ -4,7 +4,13 @@ from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -67,6 +73,15 @@ class BrowserTokenFlowAPIView(TokenFlowAPIView):
 class RegisterAPIView(TokenFlowAPIView):
     """Create an account. It does not log in: call POST /api/token/ next."""
 
+    @extend_schema(
+        request=RegisterSerializer,
+        responses={
+            201: inline_serializer(
+                "RegisteredUser",
+                {"id": serializers.IntegerField(), "email": serializers.EmailField()},
+            )
+        },
+    )
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -79,6 +94,7 @@ class RegisterAPIView(TokenFlowAPIView):
 class CookieTokenObtainAPIView(BrowserTokenFlowAPIView):
     """Log in with email and password; the tokens go into HttpOnly cookies."""
 
+    @extend_schema(request=CredentialsSerializer, responses=TokenPairExpirySerializer)
     def post(self, request):
         serializer = CredentialsSerializer(
             data=request.data, context={"request": request}
@@ -93,6 +109,7 @@ class CookieTokenObtainAPIView(BrowserTokenFlowAPIView):
 class CookieTokenRefreshAPIView(BrowserTokenFlowAPIView):
     """Rotate the refresh cookie and set a fresh pair of cookies."""
 
+    @extend_schema(request=None, responses=TokenPairExpirySerializer)
     def post(self, request):
         raw_token = read_refresh_cookie(request)
         try:
@@ -116,6 +133,10 @@ class CookieTokenRefreshAPIView(BrowserTokenFlowAPIView):
 class CookieTokenBlacklistAPIView(BrowserTokenFlowAPIView):
     """Log out: blacklist the refresh cookie and delete both cookies."""
 
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("LoggedOut", {"detail": serializers.CharField()}),
+    )
     def post(self, request):
         services.log_out(raw_token=read_refresh_cookie(request), request=request)
         response = Response({"detail": "You have been logged out."})
@@ -126,6 +147,7 @@ class CookieTokenBlacklistAPIView(BrowserTokenFlowAPIView):
 class TokenVerifyAPIView(TokenFlowAPIView):
     """Say whether a token is valid (200 {}) or not (401), as SimpleJWT does."""
 
+    @extend_schema(request=TokenSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         serializer = TokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -148,6 +170,9 @@ class TokenVerifyAPIView(TokenFlowAPIView):
 class CsrfAPIView(TokenFlowAPIView):
     """Set the CSRF cookie; single-page clients echo it in X-CSRFToken."""
 
+    @extend_schema(
+        responses=inline_serializer("CsrfToken", {"csrfToken": serializers.CharField()})
+    )
     def get(self, request):
         return Response({"csrfToken": get_token(request)})
 
@@ -155,6 +180,7 @@ class CsrfAPIView(TokenFlowAPIView):
 class MeAPIView(APIView):
     """The user who is logged in."""
 
+    @extend_schema(responses=UserSerializer)
     def get(self, request):
         return Response(UserSerializer(request.user).data)
 
@@ -162,6 +188,7 @@ class MeAPIView(APIView):
 class AppTokenObtainAPIView(TokenFlowAPIView):
     """Log in with email and password; both tokens come back in the body."""
 
+    @extend_schema(request=CredentialsSerializer, responses=TokenPairSerializer)
     def post(self, request):
         serializer = CredentialsSerializer(
             data=request.data, context={"request": request}
@@ -174,6 +201,7 @@ class AppTokenObtainAPIView(TokenFlowAPIView):
 class AppTokenRefreshAPIView(TokenFlowAPIView):
     """Exchange a refresh token for a new pair; the old one stops working."""
 
+    @extend_schema(request=RefreshTokenSerializer, responses=TokenPairSerializer)
     def post(self, request):
         serializer = RefreshTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -189,6 +217,7 @@ class AppTokenRefreshAPIView(TokenFlowAPIView):
 class AppTokenBlacklistAPIView(TokenFlowAPIView):
     """Log out: the refresh token is blacklisted."""
 
+    @extend_schema(request=RefreshTokenSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         serializer = RefreshTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -202,6 +231,7 @@ class AppTokenBlacklistAPIView(TokenFlowAPIView):
 class SessionListAPIView(APIView):
     """The user's active sessions; `current` marks the one making this call."""
 
+    @extend_schema(responses=SessionSerializer(many=True))
     def get(self, request):
         sessions = request.user.login_sessions.active().order_by("-last_used_at")
         return Response(
@@ -216,6 +246,7 @@ class SessionListAPIView(APIView):
 class SessionAPIView(APIView):
     """End one of the user's sessions; its tokens are refused at once."""
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         try:
             services.end_session(user=request.user, session_id=pk, request=request)
@@ -227,9 +258,15 @@ class SessionAPIView(APIView):
         return response
 
 
+ENDED_SESSIONS = inline_serializer(
+    "EndedSessions", {"ended": serializers.IntegerField()}
+)
+
+
 class SessionRevokeOthersAPIView(APIView):
     """End every session of the user but the one making this call."""
 
+    @extend_schema(request=None, responses=ENDED_SESSIONS)
     def post(self, request):
         count = services.end_sessions(
             user=request.user,
@@ -243,6 +280,7 @@ class SessionRevokeOthersAPIView(APIView):
 class SessionRevokeAllAPIView(APIView):
     """End every session of the user, the calling one included."""
 
+    @extend_schema(request=None, responses=ENDED_SESSIONS)
     def post(self, request):
         count = services.end_sessions(
             user=request.user,
@@ -262,6 +300,14 @@ class PasswordChangeAPIView(APIView):
     authenticated by Bearer gets `{"access", "refresh"}` in the body.
     """
 
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses=PolymorphicProxySerializer(
+            component_name="PasswordChanged",
+            serializers=[TokenPairExpirySerializer, TokenPairSerializer],
+            resource_type_field_name=None,
+        ),
+    )
     def post(self, request):
         serializer = PasswordChangeSerializer(
             data=request.data, context={"user": request.user}

@@ -8,7 +8,8 @@ class AccountsConfig(AppConfig):
     default = True
 
     def ready(self):
-        from . import checks, signals  # noqa: F401  (registers checks, receivers)
+        # Registers checks, receivers and the OpenAPI auth schemes.
+        from . import checks, schema, signals  # noqa: F401
 
 
 class JWTAdminConfig(admin_apps.AdminConfig):

@@ -64,6 +64,23 @@ class TokenPair:
         return self.session.expires_at
 
 
+def log_auth_event(event: str, *, user_id=None, sid=None, request=None) -> None:
+    """Write one structured log line for an auth event; never a token or secret."""
+    ip = client_ip(request) if request is not None else None
+    logger.info(
+        "auth_event type=%s user_id=%s sid=%s",
+        event,
+        user_id,
+        sid,
+        extra={
+            "event": str(event),
+            "user_id": user_id,
+            "sid": str(sid) if sid is not None else None,
+            "ip": ip,
+        },
+    )
+
+
 def record_event(type, *, user, session=None, request=None, detail="") -> None:
     """Keep a security event for the account's owner and for staff."""
     SecurityEvent.objects.create(
@@ -74,11 +91,11 @@ def record_event(type, *, user, session=None, request=None, detail="") -> None:
         user_agent=user_agent(request) if request is not None else "",
         detail=detail,
     )
-    logger.info(
-        "auth_event type=%s user_id=%s sid=%s",
+    log_auth_event(
         type,
-        getattr(user, "pk", None),
-        getattr(session, "pk", None),
+        user_id=getattr(user, "pk", None),
+        sid=getattr(session, "pk", None),
+        request=request,
     )
 
 
@@ -90,7 +107,7 @@ def _issue_token_pair(session: Session, *, auth_time: int) -> TokenPair:
 def register_user(*, email: str, password: str) -> User:
     """Create an active user who logs in with `email` and `password`."""
     user = User.objects.create_user(email=normalize_email(email), password=password)
-    logger.info("auth_event type=signup user_id=%s", user.pk)
+    log_auth_event("signup", user_id=user.pk)
     return user
 
 
@@ -178,9 +195,7 @@ def _rotate(session: Session, refresh: RefreshToken, *, now) -> TokenPair:
             "successor_access",
         ]
     )
-    logger.info(
-        "auth_event type=refresh user_id=%s sid=%s", session.user_id, session.pk
-    )
+    log_auth_event("refresh", user_id=session.user_id, sid=session.pk)
     return pair
 
 

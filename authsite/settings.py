@@ -83,7 +83,21 @@ ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS",
     ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [],
 )
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+
+def https_origins(hosts: list[str]) -> list[str]:
+    """Return the https origins of ALLOWED_HOSTS entries (".x.com" -> "*.x.com")."""
+    return [
+        f"https://*{host}" if host.startswith(".") else f"https://{host}"
+        for host in hosts
+        if host != "*"
+    ]
+
+
+# Unsafe requests whose Origin is not one of these are refused by CSRF checks.
+CSRF_TRUSTED_ORIGINS = env_list(
+    "DJANGO_CSRF_TRUSTED_ORIGINS", https_origins(ALLOWED_HOSTS)
+)
 
 INSTALLED_APPS = [
     "accounts.apps.JWTAdminConfig",
@@ -93,6 +107,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "shop",
 ]
@@ -102,6 +118,8 @@ INSTALLED_APPS = [
 # place of Django's AuthenticationMiddleware (it subclasses it).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the app servers, before any other work.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "accounts.middleware.JWTAuthenticationMiddleware",
@@ -212,7 +230,41 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Local runs and tests: WhiteNoise serves the source files, no collectstatic.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
+if not DEBUG:
+    # Hashed, compressed names, cached forever by browsers; needs
+    # `manage.py collectstatic` first. Local runs and tests serve the sources.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {
+            "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        },
+    }
+
+# --- HTTPS -------------------------------------------------------------------
+# With DEBUG off everything defaults to secure; a plain-HTTP server needs an
+# explicit DJANGO_SECURE_SSL_REDIRECT=0.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe app servers directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int(
+    "DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+# The header the TLS proxy sets to "https"; trusted only because the proxy
+# overwrites whatever a client sent. Empty when nothing terminates TLS for us.
+_proxy_ssl_header = os.environ.get(
+    "DJANGO_SECURE_PROXY_SSL_HEADER", "" if DEBUG else "X-Forwarded-Proto"
+)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+    if _proxy_ssl_header
+    else None
+)
 
 # --- JWT ---------------------------------------------------------------------
 
@@ -283,12 +335,43 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "accounts.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "authsite API",
+    "DESCRIPTION": (
+        "Cookie-based JWT sessions and a small shop. Browsers authenticate with "
+        "the HttpOnly auth cookies (unsafe methods also need the X-CSRFToken "
+        "header); apps send Authorization: Bearer <access token>."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from the installed sidecar package, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# One line per record; "json" (the default without DEBUG) carries the
+# structured fields (event, user_id, sid, ip) for log collectors.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(
+        f"DJANGO_LOG_FORMAT must be text or json, not {LOG_FORMAT!r}."
+    )
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s %(message)s"},
+        "json": {"()": "authsite.logging.JSONFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "accounts": {"level": os.environ.get("AUTH_LOG_LEVEL", "INFO")},

@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import urls as accounts_urls
-from accounts.views import DashboardView, jwks
+from accounts.views import DashboardView
 from shop import urls as shop_urls
 from shop.views import ProductListView
+
+from .health import healthz
 
 urlpatterns = [
     # The shop window is the home page.
@@ -16,7 +19,14 @@ urlpatterns = [
         "api/",
         include((accounts_urls.api_urlpatterns + shop_urls.api_urlpatterns, "api")),
     ),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves its start-up script as a file, not inline.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
     path("api-auth/", include(accounts_urls.browsable_api_urlpatterns)),
-    path(".well-known/jwks.json", jwks, name="jwks"),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
@@ -55,6 +56,7 @@ class ProductDetailAPIView(generics.RetrieveAPIView):
 class CartAPIView(APIView):
     """Show the user's cart: its items, the total and the number of units."""
 
+    @extend_schema(responses=CartSerializer)
     def get(self, request):
         cart = Cart.objects.with_items().open_for(request.user)
         return Response(CartSerializer(cart).data)
@@ -67,6 +69,10 @@ class CartItemListAPIView(APIView):
     the item when the units went onto its existing line (at most 99 in all).
     """
 
+    @extend_schema(
+        request=AddCartItemSerializer,
+        responses={201: CartItemSerializer, 200: CartItemSerializer},
+    )
     def post(self, request):
         serializer = AddCartItemSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -84,6 +90,7 @@ class CartItemListAPIView(APIView):
 class CartItemAPIView(APIView):
     """Change the quantity of a line of the cart, or remove it (204)."""
 
+    @extend_schema(request=CartItemQuantitySerializer, responses=CartItemSerializer)
     def patch(self, request, pk):
         serializer = CartItemQuantitySerializer(data=request.data)
         # A line of someone else's cart is not found, whatever the body says.
@@ -98,6 +105,7 @@ class CartItemAPIView(APIView):
             raise cart_error(exc) from exc
         return Response(CartItemSerializer(item).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         cart = Cart.objects.open_for(request.user)
         try:
@@ -110,6 +118,7 @@ class CartItemAPIView(APIView):
 class CheckoutAPIView(APIView):
     """Turn the cart into an order (201), or answer 400 with the reason's code."""
 
+    @extend_schema(request=None, responses={201: OrderSerializer})
     def post(self, request):
         try:
             order = services.check_out(user=request.user)

@@ -7,12 +7,25 @@ uses force_login.
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
 
 PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(autouse=True)
+def _empty_shared_cache():
+    """Start every test with an empty Redis cache, as the database starts empty."""
+    # The database cache lives in the test database and goes with it; Redis
+    # keeps revocations and throttle counters across tests unless emptied.
+    # (So REDIS_URL must name a database that tests may flush.)
+    cache = caches["default"]
+    if not isinstance(cache, DatabaseCache):
+        cache.clear()
 
 
 def csrf_headers(client: Client) -> dict:

@@ -19,7 +19,6 @@ modification time, so a `jwt_keys activate` reaches every process without a
 restart.
 """
 
-import base64
 import hashlib
 import json
 import os
@@ -50,8 +49,9 @@ MIN_HMAC_KEY_BYTES = 32
 JWKS_MAX_AGE = 300
 MIN_RSA_KEY_BITS = 2048
 # base64url characters only: a kid never reaches a path, a query or a shell,
-# and a kid of this shape cannot pretend to be one.
-KID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# and a kid of this shape cannot pretend to be one. No leading "-", which a
+# command line would take for an option.
+KID_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")
 # What a published JWK may hold (RFC 7517/7518/8037 public parameters).
 PUBLIC_MEMBERS = ("kty", "crv", "x", "y", "n", "e", "kid", "alg", "use")
 # RFC 7638: the members a key's thumbprint is computed over.
@@ -231,7 +231,9 @@ def parse_key(jwk, algorithm: str, *, where: str) -> Key:
         raise _bad_key(where, "it is not a JSON object")
     kid = jwk.get("kid")
     if not isinstance(kid, str) or not KID_PATTERN.fullmatch(kid):
-        raise _bad_key(where, f"its kid {kid!r} is not 1-64 of A-Z a-z 0-9 _ -")
+        raise _bad_key(
+            where, f"its kid {kid!r} is not 1-64 of A-Z a-z 0-9 _ - (no leading -)"
+        )
     where = f"{where} (kid {kid})"
     kty, crv = ASYMMETRIC_ALGORITHMS[algorithm]
     if (
@@ -294,13 +296,21 @@ def public_jwk(public_key, *, kid: str, algorithm: str) -> dict:
     return {name: jwk[name] for name in PUBLIC_MEMBERS if name in jwk}
 
 
-def thumbprint(jwk: dict) -> str:
-    """Return a JWK's RFC 7638 SHA-256 thumbprint, base64url without padding."""
+def thumbprint(jwk: dict) -> bytes:
+    """Return a JWK's RFC 7638 SHA-256 thumbprint."""
     members = {name: jwk[name] for name in THUMBPRINT_MEMBERS[jwk["kty"]]}
-    digest = hashlib.sha256(
+    return hashlib.sha256(
         json.dumps(members, sort_keys=True, separators=(",", ":")).encode()
     ).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def kid_of(jwk: dict) -> str:
+    """Return the kid `jwt_keys generate` gives a key: its thumbprint, in hex.
+
+    Hex rather than RFC 7638's base64url, which may begin with "-" and then
+    reads as an option to `jwt_keys activate`; 128 bits name a key well enough.
+    """
+    return thumbprint(jwk).hex()[:32]
 
 
 def new_private_jwk(algorithm: str, *, created_at: int) -> dict:
@@ -317,7 +327,7 @@ def new_private_jwk(algorithm: str, *, created_at: int) -> dict:
         raise ValueError(f"No key file keys for {algorithm}.")
     jwk = jwt.get_algorithm_by_name(algorithm).to_jwk(private_key, as_dict=True)
     jwk.update(
-        kid=thumbprint(jwk),
+        kid=kid_of(jwk),
         alg=algorithm,
         use="sig",
         created_at=created_at,

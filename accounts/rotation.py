@@ -151,7 +151,6 @@ def key_statuses() -> list[KeyStatus]:
     return sorted(statuses, key=lambda status: not status.active)
 
 
-@transaction.atomic
 def retire_key(*, kid: str, emergency: bool = False) -> Retirement:
     """Remove `kid` from the key set: tokens it signed are refused from now on.
 
@@ -192,6 +191,7 @@ def retire_key(*, kid: str, emergency: bool = False) -> Retirement:
     return Retirement(kid=kid, sessions_ended=ended, new_active_kid=new_active_kid)
 
 
+@transaction.atomic
 def end_sessions_signed_with(kid: str) -> int:
     """End every active session whose current refresh token `kid` signed."""
     sessions = {

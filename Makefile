@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: help install run serve test lint migrate
+.PHONY: help install run serve test lint migrate bench
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -39,3 +39,6 @@ test: install ## Run the whole test suite
 lint: install ## Check style with ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+bench: install ## Measure what authentication costs; write docs/BENCHMARKS.md
+	$(BIN)/python -m bench

@@ -1,0 +1,426 @@
+"""Time every row in one process: the WSGI app called directly, best of N.
+
+Run by `python -m bench` in a child process whose environment names the
+settings (bench.settings), a fresh SQLite file and, for the Redis run, the
+cache. Writes the results as JSON to the path given on the command line.
+"""
+
+import gc
+import io
+import json
+import random
+import sys
+import time
+from decimal import Decimal
+
+PASSWORD = "bench-Password-1234"  # a throwaway user in a throwaway database
+EMAIL = "bench@example.com"
+CART_ITEMS = 3
+GROWN_CART_ITEMS = 30
+ROUNDS = 11
+BATCH_SECONDS = 0.04
+SLOW_ROUNDS = 6  # login and the bare hash: each call takes tens of ms
+
+
+class WSGIClient:
+    """Call the Django WSGI application directly, with a hand-built environ."""
+
+    def __init__(self, app):
+        self.app = app
+        from wsgiref.util import setup_testing_defaults
+
+        self.base = {}
+        setup_testing_defaults(self.base)
+
+    def environ(self, method, path, *, cookies=None, headers=None, body=b"", ctype=""):
+        """Return an environ template; `call` copies it for each request."""
+        env = dict(self.base)
+        env.update(
+            REQUEST_METHOD=method,
+            PATH_INFO=path,
+            QUERY_STRING="",
+            CONTENT_LENGTH=str(len(body)),
+            CONTENT_TYPE=ctype,
+            HTTP_ACCEPT="application/json",
+        )
+        if cookies:
+            env["HTTP_COOKIE"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        for name, value in (headers or {}).items():
+            env["HTTP_" + name.upper().replace("-", "_")] = value
+        env["bench.body"] = body
+        return env
+
+    def call(self, template):
+        env = dict(template)
+        env["wsgi.input"] = io.BytesIO(template["bench.body"])
+        answer = []
+
+        def start_response(status, headers, exc_info=None):
+            answer[:] = [int(status[:3]), headers]
+
+        result = self.app(env, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            result.close()
+        return answer[0], answer[1], body
+
+
+def set_cookie_value(headers, name):
+    """Return the value a response sets for cookie `name` (cheap, no parser)."""
+    prefix = name + "="
+    for header, value in headers:
+        # Django writes each cookie as " name=value; attributes".
+        value = value.lstrip()
+        if header == "Set-Cookie" and value.startswith(prefix):
+            return value[len(prefix) : value.index(";")]
+    raise AssertionError(f"no {name} cookie was set")
+
+
+def seed():
+    """Create the bench user, three products in their cart, and the cache table."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from shop.models import Cart, Product
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)
+    user = User.objects.create_user(email=EMAIL, password=PASSWORD)
+    assert user.pk == settings.BENCH_USER_ID, "the bench database is not fresh"
+    products = [
+        Product.objects.create(
+            name=f"Product {n}", slug=f"product-{n}", price=Decimal("9.99"), stock=1000
+        )
+        for n in range(GROWN_CART_ITEMS)
+    ]
+    cart = Cart.objects.create(user=user)
+    for product in products[:CART_ITEMS]:
+        cart.add(product, 2)
+    return user, cart, products
+
+
+class Bench:
+    def __init__(self, client, user):
+        from django.conf import settings
+
+        self.client = client
+        self.user = user
+        self.access_cookie = settings.JWT_COOKIE_ACCESS_NAME
+        self.refresh_cookie = settings.JWT_COOKIE_REFRESH_NAME
+        self.csrf_cookie = settings.CSRF_COOKIE_NAME
+        status, headers, _ = client.call(client.environ("GET", "/api/csrf/"))
+        assert status == 200, status
+        self.csrf = set_cookie_value(headers, self.csrf_cookie)
+
+    def app_login(self):
+        """Log in as an app does; return (access, refresh) of a new session."""
+        status, _, body = self.client.call(self.login_environ())
+        assert status == 200, (status, body)
+        data = json.loads(body)
+        return data["access"], data["refresh"]
+
+    def login_environ(self, *, browser=False):
+        body = json.dumps({"email": EMAIL, "password": PASSWORD}).encode()
+        if browser:
+            return self.client.environ(
+                "POST",
+                "/api/token/",
+                cookies={self.csrf_cookie: self.csrf},
+                headers={"X-CSRFToken": self.csrf},
+                body=body,
+                ctype="application/json",
+            )
+        return self.client.environ(
+            "POST", "/api/app/token/", body=body, ctype="application/json"
+        )
+
+    def get(self, path, **kwargs):
+        template = self.client.environ("GET", path, **kwargs)
+        call = self.client.call
+
+        def request():
+            status, _, body = call(template)
+            if status != 200:
+                raise AssertionError(f"GET {path}: {status} {body[:200]!r}")
+
+        return request
+
+    def rows(self):
+        """Return {key: (label, callable)}, one call of each is one request."""
+        import jwt
+        from django.conf import settings
+        from django.contrib.auth.hashers import check_password
+        from django.contrib.sessions.backends.db import SessionStore
+        from rest_framework_simplejwt.tokens import AccessToken as StockAccessToken
+
+        from accounts.tokens import AccessToken
+
+        client = self.client
+        access, _refresh = self.app_login()
+        stock_access = str(StockAccessToken.for_user(self.user))
+        session = SessionStore()
+        session["_auth_user_id"] = str(self.user.pk)
+        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        session["_auth_user_hash"] = self.user.get_session_auth_hash()
+        session.create()
+        self.credentials = {
+            "access": access,
+            "stock_access": stock_access,
+            "session_key": session.session_key,
+            "access_cookie": self.access_cookie,
+            "session_cookie": settings.SESSION_COOKIE_NAME,
+        }
+        rows = {
+            "anonymous": (
+                "Anonymous (no authentication)",
+                self.get("/anonymous/cart/"),
+            ),
+            "cookie": (
+                "Ours: access cookie",
+                self.get("/ours/cart/", cookies={self.access_cookie: access}),
+            ),
+            "bearer": (
+                "Ours: Bearer token",
+                self.get("/ours/cart/", headers={"Authorization": f"Bearer {access}"}),
+            ),
+            "session": (
+                "Django session auth (SessionAuthentication)",
+                self.get(
+                    "/peer-session/cart/",
+                    cookies={settings.SESSION_COOKIE_NAME: session.session_key},
+                ),
+            ),
+            "simplejwt": (
+                "SimpleJWT JWTAuthentication (stock)",
+                self.get(
+                    "/peer-simplejwt/cart/",
+                    headers={"Authorization": f"Bearer {stock_access}"},
+                ),
+            ),
+            "stateless": (
+                "SimpleJWT JWTStatelessUserAuthentication",
+                self.get(
+                    "/peer-stateless/cart/",
+                    headers={"Authorization": f"Bearer {stock_access}"},
+                ),
+            ),
+            "silent_refresh": (
+                "Silent refresh: cart GET with only the refresh cookie",
+                self.silent_refresh(),
+            ),
+            "refresh_then_get": (
+                "Explicit POST /api/token/refresh/, then the cart GET",
+                self.cookie_refresh(then_get=True),
+            ),
+            "cookie_refresh": (
+                "POST /api/token/refresh/ (cookies)",
+                self.cookie_refresh(),
+            ),
+            "app_refresh": ("POST /api/app/token/refresh/ (body)", self.app_refresh()),
+        }
+        key = settings.SIMPLE_JWT["SIGNING_KEY"]
+        audience = settings.SIMPLE_JWT["AUDIENCE"]
+        issuer = settings.SIMPLE_JWT["ISSUER"]
+        rows["pyjwt"] = (
+            "Bare PyJWT decode of our access token (HS256, aud, iss)",
+            lambda: jwt.decode(
+                access, key, algorithms=["HS256"], audience=audience, issuer=issuer
+            ),
+        )
+        rows["verify"] = (
+            "Ours: AccessToken(raw) verification",
+            lambda: AccessToken(access),
+        )
+        rows["stock_verify"] = (
+            "SimpleJWT stock AccessToken(raw) verification",
+            lambda: StockAccessToken(stock_access),
+        )
+        encoded = self.user.password
+        browser_login = self.login_environ(browser=True)
+        app_login = self.login_environ()
+
+        def login(template):
+            def request():
+                status, _, body = client.call(template)
+                if status != 200:
+                    raise AssertionError(f"login: {status} {body[:200]!r}")
+
+            return request
+
+        rows["login_browser"] = (
+            "Login POST /api/token/ (cookies)",
+            login(browser_login),
+        )
+        rows["login_app"] = ("Login POST /api/app/token/ (body)", login(app_login))
+        rows["hash"] = (
+            "Argon2 check_password alone",
+            lambda: check_password(PASSWORD, encoded),
+        )
+        return rows
+
+    def silent_refresh(self):
+        client = self.client
+        _, refresh = self.app_login()
+        state = {"refresh": refresh}
+
+        def request():
+            template = client.environ(
+                "GET", "/ours/cart/", cookies={self.refresh_cookie: state["refresh"]}
+            )
+            status, headers, body = client.call(template)
+            if status != 200:
+                raise AssertionError(f"silent refresh: {status} {body[:200]!r}")
+            state["refresh"] = set_cookie_value(headers, self.refresh_cookie)
+
+        return request
+
+    def cookie_refresh(self, *, then_get=False):
+        client = self.client
+        _, refresh = self.app_login()
+        state = {"refresh": refresh}
+
+        def request():
+            template = client.environ(
+                "POST",
+                "/api/token/refresh/",
+                cookies={
+                    self.refresh_cookie: state["refresh"],
+                    self.csrf_cookie: self.csrf,
+                },
+                headers={"X-CSRFToken": self.csrf},
+            )
+            status, headers, body = client.call(template)
+            if status != 200:
+                raise AssertionError(f"cookie refresh: {status} {body[:200]!r}")
+            state["refresh"] = set_cookie_value(headers, self.refresh_cookie)
+            if then_get:
+                access = set_cookie_value(headers, self.access_cookie)
+                template = client.environ(
+                    "GET", "/ours/cart/", cookies={self.access_cookie: access}
+                )
+                status, _, body = client.call(template)
+                if status != 200:
+                    raise AssertionError(f"cart after refresh: {status}")
+
+        return request
+
+    def app_refresh(self):
+        client = self.client
+        _, refresh = self.app_login()
+        state = {"refresh": refresh}
+
+        def request():
+            template = client.environ(
+                "POST",
+                "/api/app/token/refresh/",
+                body=json.dumps({"refresh": state["refresh"]}).encode(),
+                ctype="application/json",
+            )
+            status, _, body = client.call(template)
+            if status != 200:
+                raise AssertionError(f"app refresh: {status} {body[:200]!r}")
+            state["refresh"] = json.loads(body)["refresh"]
+
+        return request
+
+
+def calibrate(fn):
+    """Return how many calls make a batch of about BATCH_SECONDS."""
+    start = time.perf_counter()
+    fn()
+    once = time.perf_counter() - start
+    return max(1, min(2000, round(BATCH_SECONDS / max(once, 1e-7))))
+
+
+def time_batch(fn, n):
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter_ns()
+        for _ in range(n):
+            fn()
+        return (time.perf_counter_ns() - start) / n / 1000
+    finally:
+        gc.enable()
+
+
+def measure(rows):
+    """Return {key: best µs per call}, rows interleaved in a shuffled order."""
+    slow = {"login_browser", "login_app", "hash"}
+    for _label, fn in rows.values():
+        for _ in range(3):
+            fn()  # warm up: caches, connections, imports
+    sizes = {key: calibrate(fn) for key, (_label, fn) in rows.items()}
+    for key in slow:
+        sizes[key] = 1
+    best = {key: float("inf") for key in rows}
+    order = list(rows)
+    shuffler = random.Random(9)
+    for round_number in range(ROUNDS):
+        shuffler.shuffle(order)
+        for key in order:
+            if key in slow and round_number >= SLOW_ROUNDS:
+                continue
+            best[key] = min(best[key], time_batch(rows[key][1], sizes[key]))
+    return best
+
+
+def count_queries(rows):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for key, (_label, fn) in rows.items():
+        with CaptureQueriesContext(connection) as captured:
+            fn()
+        counts[key] = len(captured)
+    return counts
+
+
+def growth_queries(bench, cart, products):
+    """Count the queries of GET /api/cart/ and /shop/cart/ at 3 and 30 items."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    access, _ = bench.app_login()
+    pages = {"api": "/api/cart/", "page": "/shop/cart/"}
+    counts = {}
+    for size in (CART_ITEMS, GROWN_CART_ITEMS):
+        for product in products[cart.items.count() : size]:
+            cart.add(product, 1)
+        for name, path in pages.items():
+            request = bench.get(path, cookies={bench.access_cookie: access})
+            request()  # the session's state is cached from here on
+            with CaptureQueriesContext(connection) as captured:
+                request()
+            counts[f"{name}_{size}"] = len(captured)
+    return counts
+
+
+def main(out_path):
+    import django
+
+    django.setup()
+    from django.core.wsgi import get_wsgi_application
+
+    user, cart, products = seed()
+    bench = Bench(WSGIClient(get_wsgi_application()), user)
+    rows = bench.rows()
+    best = measure(rows)
+    queries = count_queries(rows)
+    result = {
+        "rows": {
+            key: {"label": label, "us": best[key], "queries": queries[key]}
+            for key, (label, _fn) in rows.items()
+        },
+        "growth": growth_queries(bench, cart, products),
+        "credentials": bench.credentials,
+    }
+    with open(out_path, "w") as fh:
+        json.dump(result, fh, indent=2)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

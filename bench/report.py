@@ -1,0 +1,228 @@
+"""Render the results of `python -m bench` as docs/BENCHMARKS.md."""
+
+REQUEST_ROWS = (
+    "anonymous",
+    "cookie",
+    "bearer",
+    "session",
+    "simplejwt",
+    "stateless",
+    "silent_refresh",
+    "refresh_then_get",
+    "cookie_refresh",
+    "app_refresh",
+    "login_browser",
+    "login_app",
+)
+OTHER_ROWS = ("hash", "pyjwt", "verify", "stock_verify")
+EXTRA_LIMIT = 0.15  # of an anonymous request
+VERIFY_LIMIT = 1.3  # times a bare PyJWT decode
+LOGIN_LIMIT = 0.10  # of the Argon2 check
+
+RUN_TITLES = {
+    "db": "Default configuration: session state in Django's database cache",
+    "redis": "With REDIS_URL: session state in Redis",
+}
+
+
+def fmt(us: float) -> str:
+    return f"{us:,.0f}" if us >= 100 else f"{us:,.1f}"
+
+
+def table(run: dict) -> str:
+    rows = run["rows"]
+    anon = rows["anonymous"]
+    lines = [
+        "| Row | µs / request | extra µs over anonymous | ratio to anonymous "
+        "| queries / request |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for key in REQUEST_ROWS:
+        row = rows[key]
+        extra = row["us"] - anon["us"]
+        lines.append(
+            f"| {row['label']} | {fmt(row['us'])} | {extra:+,.0f} "
+            f"| {row['us'] / anon['us']:.2f} | {row['queries']} |"
+        )
+    for key in OTHER_ROWS:
+        row = rows[key]
+        lines.append(
+            f"| {row['label']} | {fmt(row['us'])} | n/a "
+            f"| {row['us'] / anon['us']:.3f} | {row['queries']} |"
+        )
+    return "\n".join(lines)
+
+
+def verdict(ok: bool) -> str:
+    return "**met**" if ok else "**missed**"
+
+
+def targets(run: dict, name: str) -> list[str]:
+    rows = run["rows"]
+    us = {key: row["us"] for key, row in rows.items()}
+    queries = {key: row["queries"] for key, row in rows.items()}
+    anon = us["anonymous"]
+    limit = EXTRA_LIMIT * anon
+    out = []
+    for key, what in (("cookie", "access cookie"), ("bearer", "Bearer token")):
+        extra = us[key] - anon
+        auth_queries = queries[key] - queries["anonymous"]
+        fast = extra <= limit
+        why = []
+        if not fast:
+            why.append(
+                f"{extra:,.0f} µs is more than 15% of anonymous ({limit:,.0f} µs)"
+            )
+        if auth_queries:
+            why.append(
+                f"{auth_queries} database quer{'y' if auth_queries == 1 else 'ies'} "
+                "for authentication per request"
+            )
+        out.append(
+            f"- [{name}] Request by our {what} adds at most ~15% of an anonymous "
+            f"request with no authentication query: adds {extra:,.0f} µs "
+            f"({extra / anon:.0%}; the stateless peer adds "
+            f"{us['stateless'] - anon:,.0f} µs), {auth_queries} extra "
+            f"quer{'y' if auth_queries == 1 else 'ies'}: "
+            f"{verdict(fast and not auth_queries)}"
+            + (f" ({'; '.join(why)})" if why else "")
+        )
+    ratio = us["verify"] / us["pyjwt"]
+    out.append(
+        f"- [{name}] Token verification ≤ {VERIFY_LIMIT}x a bare PyJWT decode: "
+        f"{fmt(us['verify'])} µs vs {fmt(us['pyjwt'])} µs = {ratio:.2f}x: "
+        f"{verdict(ratio <= VERIFY_LIMIT)}"
+    )
+    out.append(
+        f"- [{name}] Silent refresh ≤ explicit refresh + the request: "
+        f"{fmt(us['silent_refresh'])} µs vs {fmt(us['refresh_then_get'])} µs "
+        f"({queries['silent_refresh']} vs {queries['refresh_then_get']} queries): "
+        f"{verdict(us['silent_refresh'] <= us['refresh_then_get'])}"
+    )
+    for key in ("login_browser", "login_app"):
+        rest = us[key] - us["hash"]
+        out.append(
+            f"- [{name}] {rows[key]['label']} costs < 10% more than the Argon2 check: "
+            f"{fmt(us[key])} µs vs {fmt(us['hash'])} µs, everything else "
+            f"{rest:,.0f} µs = {rest / us['hash']:.1%}: "
+            f"{verdict(rest < LOGIN_LIMIT * us['hash'])}"
+        )
+    growth = run["growth"]
+    flat = growth["api_3"] == growth["api_30"] and growth["page_3"] == growth["page_30"]
+    out.append(
+        f"- [{name}] Query counts constant as the cart grows (3 → 30 lines, access "
+        f"cookie): GET /api/cart/ {growth['api_3']} → {growth['api_30']}, cart page "
+        f"{growth['page_3']} → {growth['page_30']}: {verdict(flat)}"
+    )
+    return out
+
+
+def wrk_table(results: dict, labels: dict) -> str:
+    lines = [
+        "| Row | requests/s | mean latency (ms) | ratio to anonymous (req/s) "
+        "| non-2xx |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    anon = results["anonymous"]["rps"] or 1
+    for key, result in results.items():
+        latency = result["latency_ms"]
+        lines.append(
+            f"| {labels[key]} | {result['rps']:,.0f} | "
+            f"{'n/a' if latency is None else f'{latency:.2f}'} | "
+            f"{result['rps'] / anon:.2f} | {result['errors']} |"
+        )
+    return "\n".join(lines)
+
+
+METHOD = """\
+## How it is measured
+
+`make bench` (`python -m bench`) runs each configuration in a child process
+with `bench.settings`: the product's settings plus the peers, with DEBUG off,
+persistent database connections and WhiteNoise without autorefresh (as in
+production), on a fresh SQLite file in a temporary directory (migrated, cache
+table created, one user with a 3-line cart).
+
+- **In-process**: the Django WSGI application is called directly with a
+  hand-built environ (no network, no server). Every row is one callable;
+  rows run in batches of about 40 ms, in a shuffled order each round,
+  11 rounds, and the table keeps each row's best batch (login and the bare
+  hash: 6 rounds of one call). Queries are counted in a separate, untimed
+  call with `CaptureQueriesContext`.
+- **Same view, same data**: every request row is `GET` of the product's
+  `shop.api.CartAPIView` (subclassed only so that an anonymous request sees
+  the bench user's cart), mounted by `bench/urls.py` under one prefix per
+  authentication: `/anonymous/` (no authentication class), `/ours/` (the
+  product's `JWTBearerAuthentication` + `JWTCookieAuthentication`),
+  `/peer-session/` (DRF `SessionAuthentication`), `/peer-simplejwt/`
+  (SimpleJWT's stock `JWTAuthentication`) and `/peer-stateless/`
+  (`JWTStatelessUserAuthentication`). The product's own URLs are mounted too
+  (login, refresh, `/api/cart/`, `/shop/cart/`).
+- **Middleware**: the product's stack, with `JWTAuthenticationMiddleware`
+  replaced by `bench.middleware.BenchAuthenticationMiddleware`, which is the
+  product middleware everywhere except under `/peer-session/`, where it runs
+  Django's `SessionMiddleware` + `AuthenticationMiddleware` instead. Each row
+  pays for its own authentication middleware only.
+- **Tokens**: ours come from `POST /api/app/token/` (HS256, `kid`, `sid`);
+  the SimpleJWT peers get `rest_framework_simplejwt.tokens.AccessToken.for_user()`
+  tokens signed by SimpleJWT's own backend with the same HS256 key (the bench
+  settings point `AUTH_TOKEN_CLASSES` at SimpleJWT's stock `AccessToken`;
+  the product's classes never read it). The session peer gets a database
+  session made the way `django.contrib.auth.login()` makes it.
+- **Refresh rows** rotate for real: each call presents the newest refresh
+  token of its own login session (never one already used). *Silent refresh*
+  is a cart `GET` with only the refresh cookie; *explicit* is
+  `POST /api/token/refresh/` (refresh + CSRF cookie, `X-CSRFToken`) followed
+  by the cart `GET` with the new access cookie.
+- **Login** is `POST /api/token/` (with the CSRF cookie and header) or
+  `POST /api/app/token/`, compared with `check_password()` of the same
+  password against the same Argon2 hash, in the same run.
+- **The bare floor**: `jwt.decode()` of our access token with the key, HS256,
+  audience and issuer; *our verification* is `accounts.tokens.AccessToken(raw)`
+  (header check, kid lookup, decode, claim types).
+- **Load test**: when `/usr/bin/wrk` exists, gunicorn (1 sync worker, bench
+  settings) is pinned to core 0 with `taskset` and `wrk -t1 -c8 -d4s` runs on
+  core 1 per row with the row's header. The auth event log is at WARNING in
+  the bench settings (it would log every login and refresh).
+
+The machine is shared: absolute numbers move with its load (noted below);
+ratios within one run are what the targets compare. Speed is not asserted in
+the test suite; query counts are.
+"""
+
+
+def render(info: dict, runs: dict, wrk: dict, *, wrk_available: bool) -> str:
+    versions = ", ".join(f"{name} {v}" for name, v in info["versions"].items())
+    load = ", ".join(f"{value:.1f}" for value in info["load"])
+    parts = [
+        "# Benchmarks: what authentication costs per request",
+        "",
+        "Generated by `make bench` (bench/); do not edit by hand.",
+        "",
+        f"- Date: {info['date']}, commit {info['commit']}",
+        f"- Machine: {info['cpu']}, {info['cores']} cores, {info['system']}; "
+        f"load average at start {load}",
+        f"- Python {info['python']}; {versions}",
+        "",
+    ]
+    for name, run in runs.items():
+        parts += [f"## {RUN_TITLES[name]}", "", table(run), ""]
+        anon = run["rows"]["anonymous"]["us"]
+        parts += [f"Anonymous request in this run: {fmt(anon)} µs.", ""]
+    parts += ["## Targets", ""]
+    for name, run in runs.items():
+        parts += targets(run, "database cache" if name == "db" else "Redis")
+    if "redis" not in runs:
+        parts.append(
+            "- Redis did not answer on 127.0.0.1:6379, so there is no Redis run."
+        )
+    parts += ["", "## Load test (wrk against gunicorn on one core)", ""]
+    if not wrk_available:
+        parts.append(
+            "Skipped: `/usr/bin/wrk` (Debian package `wrk`) or `taskset` is missing."
+        )
+    for name, results in wrk.items():
+        labels = {key: row["label"] for key, row in runs[name]["rows"].items()}
+        parts += [f"### {RUN_TITLES[name]}", "", wrk_table(results, labels), ""]
+    parts += ["", METHOD]
+    return "\n".join(parts).rstrip() + "\n"

@@ -38,6 +38,7 @@ from .serializers import (
     TokenSerializer,
     UserSerializer,
 )
+from .throttles import SignupRateThrottle
 from .tokens import SESSION_ID_CLAIM, AccessToken, RefreshToken
 
 
@@ -73,6 +74,8 @@ class BrowserTokenFlowAPIView(TokenFlowAPIView):
 class RegisterAPIView(TokenFlowAPIView):
     """Create an account. It does not log in: call POST /api/token/ next."""
 
+    throttle_classes = (SignupRateThrottle,)
+
     @extend_schema(
         request=RegisterSerializer,
         responses={
@@ -100,7 +103,11 @@ class CookieTokenObtainAPIView(BrowserTokenFlowAPIView):
             data=request.data, context={"request": request}
         )
         serializer.is_valid(raise_exception=True)
-        pair = services.log_in(request=request, user=serializer.validated_data["user"])
+        pair = services.log_in(
+            request=request,
+            user=serializer.validated_data["user"],
+            replacing=read_refresh_cookie(request),
+        )
         response = Response(TokenPairExpirySerializer(pair).data)
         set_auth_cookies(response, pair)
         return response
@@ -310,7 +317,7 @@ class PasswordChangeAPIView(APIView):
     )
     def post(self, request):
         serializer = PasswordChangeSerializer(
-            data=request.data, context={"user": request.user}
+            data=request.data, context={"user": request.user, "request": request}
         )
         serializer.is_valid(raise_exception=True)
         pair = services.change_password(

@@ -7,9 +7,11 @@ serves DRF. `JWTBearerAuthentication` serves clients that send the header.
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, CSRFCheck
@@ -21,14 +23,48 @@ from .models import User
 from .tokens import SESSION_ID_CLAIM, AccessToken
 
 
+class TokenUser(SimpleLazyObject):
+    """The user an access token speaks for, read from the database on demand.
+
+    Its id, and that it is an active, authenticated user, are known without a
+    query: the session check vouched for both. Anything else (the email, staff
+    flags, a foreign-key assignment) loads the row once, on first use.
+    """
+
+    def __init__(self, user_id: int):
+        self.__dict__["_user_id"] = user_id
+        super().__init__(partial(User._default_manager.get, pk=user_id))
+
+    @property
+    def pk(self) -> int:
+        return self._user_id
+
+    id = pk
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def __class__(self):
+        # isinstance(request.user, User) holds without loading the row, so
+        # ORM filters such as Cart.objects.filter(user=request.user) read
+        # only the id.
+        return User
+
+    def __bool__(self):
+        return True
+
+
 def get_token_user(token: AccessToken) -> User | None:
-    """Return the active user of a live session an access token speaks for."""
-    # The session check comes first and costs one cache lookup: a revoked
-    # session, a deactivated user or a changed password (which ends every
-    # session) is refused on the very next request, in every process.
-    if not session_state.is_session_active(token[SESSION_ID_CLAIM]):
+    """Return the user of a live session an access token speaks for, or None."""
+    # One cache lookup and no query in the steady state: a revoked session,
+    # a deactivated user (whose sessions end when they are deactivated) or a
+    # changed password (which ends every session) is refused on the very
+    # next request, in every process.
+    user_id = session_state.active_session_user_id(token[SESSION_ID_CLAIM])
+    if user_id is None or str(user_id) != token["user_id"]:
         return None
-    return User.objects.filter(pk=token["user_id"], is_active=True).first()
+    return TokenUser(user_id)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,20 @@ def attempted_email(request, credentials) -> str:
     return normalize_email(str((credentials or {}).get("email") or ""))
 
 
+# Marks the attempts made with password-reset links (see
+# PasswordResetConfirmView): they are counted and locked per address only.
+RESET_LINK_CREDENTIALS = {"reset_link": True}
+
+
+def lockout_parameters(request, credentials) -> list[str]:
+    """Return what failed attempts are counted by: account and address."""
+    if (credentials or {}).get("reset_link"):
+        # A valid reset link must work while someone hammers the account's
+        # password: that is how its owner gets back in.
+        return ["ip_address"]
+    return ["username", "ip_address"]
+
+
 def retry_after_seconds() -> int:
     return int(settings.AXES_COOLOFF_TIME.total_seconds())
 

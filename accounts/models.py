@@ -97,6 +97,7 @@ class Session(models.Model):
 
     class RevokeReason(models.TextChoices):
         LOGOUT = "logout", _("logged out")
+        REPLACED = "replaced", _("replaced by a new login on the same device")
         ENDED_BY_USER = "ended_by_user", _("ended from the sessions page")
         PASSWORD_CHANGED = "password_changed", _("password changed")
         PASSWORD_RESET = "password_reset", _("password reset")

@@ -112,8 +112,16 @@ def register_user(*, email: str, password: str) -> User:
 
 
 @transaction.atomic
-def log_in(*, request, user: User) -> TokenPair:
-    """Start a new login session for an already authenticated `user`."""
+def log_in(*, request, user: User, replacing: str | None = None) -> TokenPair:
+    """Start a new login session for an already authenticated `user`.
+
+    `replacing` is the refresh token the client held until now, if any: its
+    session ends, so a browser that logs in again (as anyone) keeps no
+    second live session behind the new one.
+    """
+    previous = session_of_refresh_token(replacing)
+    if previous is not None:
+        _revoke_sessions([previous], reason=Reason.REPLACED)
     # Whole seconds, as in the tokens' auth_time and exp claims.
     now = timezone.now().replace(microsecond=0)
     session = Session(

@@ -1,4 +1,4 @@
-"""Whether a login session is still alive, answered from the shared cache.
+"""Whether a login session is still alive (and whose), from the shared cache.
 
 Every request authenticated by an access token asks; the cache answers in the
 steady state (Redis when configured, else Django's database cache) and the
@@ -15,7 +15,7 @@ from django.db import transaction
 
 logger = logging.getLogger("accounts.auth")
 
-ACTIVE = "active"
+# Cached per session: the id of its user while it is alive, else REVOKED.
 REVOKED = "revoked"
 
 
@@ -28,35 +28,42 @@ def _timeout() -> int:
     return max(1, int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()))
 
 
-def _is_active_in_database(sid: str) -> bool:
+def _user_of_active_session_in_database(sid: str) -> int | None:
     from .models import Session
 
-    return Session.objects.active().filter(pk=sid, user__is_active=True).exists()
+    return (
+        Session.objects.active()
+        .filter(pk=sid, user__is_active=True)
+        .values_list("user_id", flat=True)
+        .first()
+    )
 
 
-def is_session_active(sid: str) -> bool:
-    """Return whether the session `sid` may still authenticate requests."""
+def active_session_user_id(sid: str) -> int | None:
+    """Return the user id of session `sid` if it may still authenticate."""
     try:
         uuid.UUID(sid)
     except (TypeError, ValueError, AttributeError):
-        return False
+        return None
     try:
         state = cache.get(_key(sid))
     except Exception:
         # Refusing everyone would be an outage; trusting the token would
         # accept revoked sessions. The database knows the truth.
         logger.warning("cache unreachable; session %s checked in the database", sid)
-        return _is_active_in_database(sid)
+        return _user_of_active_session_in_database(sid)
     if state is not None:
-        return state == ACTIVE
-    active = _is_active_in_database(sid)
+        return None if state == REVOKED else state
+    user_id = _user_of_active_session_in_database(sid)
     try:
         # add(), not set(): a revocation that landed since the database was
         # read has already written its answer, and must not be overwritten.
-        cache.add(_key(sid), ACTIVE if active else REVOKED, timeout=_timeout())
+        cache.add(
+            _key(sid), REVOKED if user_id is None else user_id, timeout=_timeout()
+        )
     except Exception:
         logger.warning("cache unreachable; session %s state not cached", sid)
-    return active
+    return user_id
 
 
 def mark_revoked(sids) -> None:

@@ -164,6 +164,14 @@ class LiveSettingsMixin:
     def expires_at(self) -> datetime:
         return datetime_from_epoch(self["exp"])
 
+    def verify(self):
+        # StrictTokenBackend.decode has already checked the signature, exp
+        # (with the leeway) and the presence and type of every claim; what is
+        # left is the token type. Whether a refresh token may still be used
+        # is its login session's decision (services), which also honours the
+        # grace interval a blacklist lookup knows nothing of.
+        self.verify_token_type()
+
 
 class AccessToken(LiveSettingsMixin, tokens.AccessToken):
     lifetime_setting = "ACCESS_TOKEN_LIFETIME"
@@ -172,12 +180,6 @@ class AccessToken(LiveSettingsMixin, tokens.AccessToken):
 class RefreshToken(LiveSettingsMixin, tokens.RefreshToken):
     lifetime_setting = "REFRESH_TOKEN_LIFETIME"
     access_token_class = AccessToken
-
-    def verify(self):
-        # Signature, claims and type only. Whether this refresh token may
-        # still be used is the login session's decision (services), which
-        # also honours the grace interval a blacklist lookup knows nothing of.
-        tokens.Token.verify(self)
 
     @classmethod
     def for_session(cls, session, *, auth_time: int) -> "RefreshToken":

@@ -34,7 +34,7 @@ from .forms import (
     PasswordChangeForm,
     SignupForm,
 )
-from .lockout import lockout_message, lockout_response
+from .lockout import RESET_LINK_CREDENTIALS, lockout_message, lockout_response
 from .models import Session, User
 from .throttles import SignupRateThrottle
 
@@ -46,7 +46,11 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
 
     def form_valid(self, form):
-        pair = services.log_in(request=self.request, user=form.get_user())
+        pair = services.log_in(
+            request=self.request,
+            user=form.get_user(),
+            replacing=read_refresh_cookie(self.request),
+        )
         response = HttpResponseRedirect(self.get_success_url())
         set_auth_cookies(response, pair)
         messages.success(self.request, _("You are logged in."))
@@ -75,7 +79,11 @@ class SignupView(FormView):
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
         )
-        pair = services.log_in(request=self.request, user=user)
+        pair = services.log_in(
+            request=self.request,
+            user=user,
+            replacing=read_refresh_cookie(self.request),
+        )
         response = HttpResponseRedirect(self.get_success_url())
         set_auth_cookies(response, pair)
         messages.success(self.request, _("Welcome! Your account is ready."))
@@ -267,8 +275,8 @@ class PasswordResetConfirmView(FormView):
     def dispatch(self, request, *args, uidb64, token, **kwargs):
         self.user = self.get_user(uidb64)
         # Guessing reset links counts like guessing passwords, against the
-        # account (when the link names one) and the client's address.
-        credentials = {"email": self.user.email if self.user else ""}
+        # client's address (not the account: see lockout_parameters).
+        credentials = RESET_LINK_CREDENTIALS
         if not AxesProxyHandler.is_allowed(request, credentials):
             response = lockout_response(
                 request,

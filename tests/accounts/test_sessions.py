@@ -604,3 +604,18 @@ def test_a_failed_login_is_recorded_on_the_targeted_account(app_client, user):
     event = SecurityEvent.objects.get(type=Event.LOGIN_FAILED)
     assert event.user == user
     assert User.objects.count() == 1
+
+
+def test_logging_in_again_on_a_browser_ends_its_previous_session(logged_in, user):
+    """ASVS 7.2.4: a new login replaces the browser's old session, not adds one."""
+    old = Session.objects.get()
+    old_access = auth_cookie(logged_in, "access")
+
+    log_in(logged_in, user.email)
+
+    old.refresh_from_db()
+    assert old.revoked_reason == Session.RevokeReason.REPLACED
+    assert Session.objects.active().count() == 1
+    stale = Client().get(reverse("api:me"), HTTP_AUTHORIZATION=f"Bearer {old_access}")
+    assert stale.status_code == 401
+    assert logged_in.get(reverse("api:me")).status_code == 200

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import urls as accounts_urls
-from accounts.views import DashboardView
+from accounts.views import DashboardView, jwks
 from shop import urls as shop_urls
 from shop.views import ProductListView
 
@@ -28,5 +28,6 @@ urlpatterns = [
     ),
     path("api-auth/", include(accounts_urls.browsable_api_urlpatterns)),
     path("healthz", healthz, name="healthz"),
+    path(".well-known/jwks.json", jwks, name="jwks"),
     path("admin/", admin.site.urls),
 ]

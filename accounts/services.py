@@ -302,22 +302,34 @@ def end_sessions(*, user: User, reason: str, keep=None, request=None) -> int:
     return len(sessions)
 
 
+def _set_password(*, request, user: User, new_password: str, reason, event) -> None:
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    # Every token issued before the change dies with its session.
+    end_sessions(user=user, reason=reason)
+    record_event(event, user=user, request=request)
+
+
 @transaction.atomic
 def change_password(*, request, user: User, new_password: str) -> TokenPair:
     """Set a new password, end every session, and log this device in afresh."""
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    # Every token issued before the change dies with its session, this
-    # device's included; this device continues on a new session.
-    end_sessions(user=user, reason=Reason.PASSWORD_CHANGED)
-    record_event(Event.PASSWORD_CHANGED, user=user, request=request)
+    _set_password(
+        request=request,
+        user=user,
+        new_password=new_password,
+        reason=Reason.PASSWORD_CHANGED,
+        event=Event.PASSWORD_CHANGED,
+    )
     return log_in(request=request, user=user)
 
 
 @transaction.atomic
 def reset_password(*, request, user: User, new_password: str) -> None:
     """Set a password chosen through a reset link and end every session."""
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    end_sessions(user=user, reason=Reason.PASSWORD_RESET)
-    record_event(Event.PASSWORD_RESET, user=user, request=request)
+    _set_password(
+        request=request,
+        user=user,
+        new_password=new_password,
+        reason=Reason.PASSWORD_RESET,
+        event=Event.PASSWORD_RESET,
+    )

@@ -107,6 +107,15 @@ class RawClient:
         """What a page of the site itself sends with a fetch()."""
         return {"X-CSRFToken": self.csrf_token(), "Origin": self.base_url}
 
+    def ask_for_password_reset(self, email, headers=None) -> RawResponse:
+        """Fill in the "Forgot your password?" form as a browser would."""
+        self.get("/accounts/password/reset/")
+        return self.post(
+            "/accounts/password/reset/",
+            form={"email": email, "csrfmiddlewaretoken": self.cookies[CSRF]},
+            headers={"Origin": self.base_url, **(headers or {})},
+        )
+
     def log_in(self, email, password=PASSWORD) -> RawResponse:
         response = self.post(
             "/api/token/",

@@ -250,7 +250,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 def static_security_headers(headers, path, url):
     """Give static files the protective headers pages get from middleware."""
-    # WhiteNoise answers before SecurityMiddleware and the CSP middleware run.
+    # WhiteNoise answers before the CSP and X-Frame-Options middleware run.
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"

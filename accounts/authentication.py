@@ -11,7 +11,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, CSRFCheck
@@ -43,6 +43,19 @@ class TokenUser(SimpleLazyObject):
     is_active = True
     is_authenticated = True
     is_anonymous = False
+    # What the ORM asks of a model instance used in a filter, answered
+    # without the row: Cart.objects.filter(user=request.user) reads the id.
+    _meta = User._meta
+
+    def _is_pk_set(self):
+        return True
+
+    def __getattr__(self, name):
+        if self._wrapped is empty and name != "_state" and not hasattr(User, name):
+            # Not an attribute a User row would have either (the ORM probes
+            # for expression methods this way): no reason to load the row.
+            raise AttributeError(name)
+        return super().__getattr__(name)
 
     @property
     def __class__(self):

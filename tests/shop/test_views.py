@@ -10,7 +10,7 @@ from shop.models import CartItem, Order, OrderLine, Product
 from shop.services import check_out
 from tests.conftest import PASSWORD
 
-from .conftest import auth_queries, fill_cart, form_post, make_product
+from .conftest import fill_cart, form_post, make_product, session_check_queries
 
 
 def messages_of(response) -> list[str]:
@@ -340,11 +340,10 @@ def test_cart_page_query_count_does_not_grow_with_lines(
     )
 
     logged_in.get(reverse("shop:cart"))
-    auth = auth_queries(logged_in)
 
-    # Authentication, then the cart, its items with their products, and the
-    # top bar's count.
-    with django_assert_num_queries(auth + 3):
+    # The session check, the user row (the top bar shows the email), then
+    # the cart, its items with their products, and the top bar's count.
+    with django_assert_num_queries(session_check_queries() + 1 + 3):
         response = logged_in.get(reverse("shop:cart"))
 
     assert response.status_code == 200

@@ -81,7 +81,8 @@ def targets(run: dict, name: str) -> list[str]:
         if auth_queries:
             why.append(
                 f"{auth_queries} database quer{'y' if auth_queries == 1 else 'ies'} "
-                "for authentication per request"
+                "for authentication per request: without Redis the shared "
+                "revocation state lives in the database by design"
             )
         out.append(
             f"- [{name}] Request by our {what} adds at most ~15% of an anonymous "
@@ -100,9 +101,8 @@ def targets(run: dict, name: str) -> list[str]:
         + (
             ""
             if ratio <= VERIFY_LIMIT
-            else " (StrictTokenBackend parses the token twice, once for the header "
-            "and kid, once in jwt.decode, and SimpleJWT's Token.__init__ and the "
-            "claim type checks come on top)"
+            else " (on top of jwt.decode: the header and kid check, the claim "
+            "type checks and SimpleJWT's Token wrapper)"
         )
     )
     out.append(

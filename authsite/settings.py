@@ -181,13 +181,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache carries state every process must share (session revocations,
-# login throttles): Redis when REDIS_URL is set, else a database table, never
+# login throttles): Redis when REDIS_URL is set (Django's backend, keeping its
+# client: authsite/cache.py), else a database table, never
 # one process's memory.
 REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "authsite.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "authsite",
         }

@@ -155,6 +155,7 @@ class Bench:
         from django.contrib.sessions.backends.db import SessionStore
         from rest_framework_simplejwt.tokens import AccessToken as StockAccessToken
 
+        from accounts.session_state import active_session_user_id
         from accounts.tokens import AccessToken
 
         client = self.client
@@ -232,6 +233,11 @@ class Bench:
         rows["verify"] = (
             "Ours: AccessToken(raw) verification",
             lambda: AccessToken(access),
+        )
+        sid = AccessToken(access)["sid"]
+        rows["session_check"] = (
+            "Ours: session check alone (one shared-cache lookup)",
+            lambda: active_session_user_id(sid),
         )
         rows["stock_verify"] = (
             "SimpleJWT stock AccessToken(raw) verification",

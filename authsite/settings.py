@@ -121,6 +121,7 @@ INSTALLED_APPS = [
 # place of Django's AuthenticationMiddleware (it subclasses it).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "authsite.middleware.RefuseInsecureAPIMiddleware",
     # Static files straight from the app servers, before any other work.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -274,8 +275,9 @@ if not DEBUG:
 # With DEBUG off everything defaults to secure; a plain-HTTP server needs an
 # explicit DJANGO_SECURE_SSL_REDIRECT=0.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-# Load balancers probe app servers directly, over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Load balancers probe app servers directly, over plain HTTP. API calls over
+# HTTP get a 403 instead of a redirect (authsite.middleware).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^api/"]
 SECURE_HSTS_SECONDS = env_int(
     "DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60
 )

@@ -112,3 +112,18 @@ def test_production_without_allowed_hosts_fails_check_deploy():
 
     assert result.returncode != 0
     assert "security.W020" in result.stderr
+
+
+def test_api_calls_over_http_are_refused_not_redirected(client, settings, db):
+    """ASVS 4.1.2: only pages redirect to HTTPS; the API fails loudly."""
+    settings.SECURE_SSL_REDIRECT = True
+
+    api = client.get("/api/me/", HTTP_AUTHORIZATION="Bearer x.y.z")
+    page = client.get("/accounts/login/")
+    over_https = client.get("/api/me/", secure=True)
+
+    assert api.status_code == 403
+    assert api.json()["code"] == "https_required"
+    assert page.status_code == 301
+    assert page["Location"].startswith("https://")
+    assert over_https.status_code == 401

@@ -240,9 +240,14 @@ def user(transactional_db):
 def test_each_server_is_healthy_and_https_only(servers):
     _, b = servers
     for server in servers:
-        status, headers, _ = server.request("GET", "/api/me/", headers={"Host": HOST})
+        status, headers, _ = server.request(
+            "GET", "/accounts/login/", headers={"Host": HOST}
+        )
         assert status == 301
-        assert dict(headers)["Location"] == f"https://{HOST}/api/me/"
+        assert dict(headers)["Location"] == f"https://{HOST}/accounts/login/"
+        status, _, body = server.request("GET", "/api/me/", headers={"Host": HOST})
+        assert status == 403  # an API call over HTTP fails, it is not redirected
+        assert json.loads(body)["code"] == "https_required"
     status, headers, body = b.request("GET", "/healthz", headers={"Host": HOST})
     assert status == 200
     assert json.loads(body)["checks"] == {"database": "ok", "cache": "ok"}

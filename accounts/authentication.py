@@ -70,10 +70,10 @@ class TokenUser(SimpleLazyObject):
 
 def get_token_user(token: AccessToken) -> User | None:
     """Return the user of a live session an access token speaks for, or None."""
-    # One cache lookup and no query in the steady state: a revoked session,
-    # a deactivated user (whose sessions end when they are deactivated) or a
-    # changed password (which ends every session) is refused on the very
-    # next request, in every process.
+    # One lookup in the shared cache (no SQL query with Redis), and the user
+    # row is not read: a revoked session, a deactivated user (whose sessions
+    # end when they are deactivated) or a changed password (which ends every
+    # session) is refused on the very next request, in every process.
     user_id = session_state.active_session_user_id(token[SESSION_ID_CLAIM])
     if user_id is None or str(user_id) != token["user_id"]:
         return None
@@ -161,10 +161,10 @@ def enforce_csrf(request) -> None:
     if reason:
         raise exceptions.PermissionDenied(
             _(
-                "CSRF check failed: %(reason)s Send the csrftoken cookie's value "
+                "CSRF check failed: %(reason)s Send the %(cookie)s cookie's value "
                 "in the X-CSRFToken header (GET /api/csrf/ sets it)."
             )
-            % {"reason": reason},
+            % {"reason": reason, "cookie": settings.CSRF_COOKIE_NAME},
             code="csrf_failed",
         )
 

@@ -106,26 +106,19 @@ def main():
         workdir = Path(tmp)
         runs = {}
         wrk = {}
-        print("bench: in-process, database cache ...", file=sys.stderr)
-        env = child_env(workdir, "db-cache", redis=False)
-        runs["db"] = run_inprocess(env, workdir / "db-cache.json")
-        if load.available():
-            print("bench: wrk against gunicorn, database cache ...", file=sys.stderr)
-            wrk["db"] = load.run(
-                env,
-                runs["db"]["credentials"],
-                load.rows_for(runs["db"]["credentials"], WRK_KEYS),
-            )
+        # (run name, label, with Redis, rows of the load test)
+        configurations = [("db", "database cache", False, WRK_KEYS)]
         if redis_answers():
-            print("bench: in-process, Redis cache ...", file=sys.stderr)
-            env = child_env(workdir, "redis-cache", redis=True)
-            runs["redis"] = run_inprocess(env, workdir / "redis-cache.json")
+            configurations.append(("redis", "Redis cache", True, WRK_REDIS_KEYS))
+        for name, label, redis, wrk_keys in configurations:
+            print(f"bench: in-process, {label} ...", file=sys.stderr)
+            env = child_env(workdir, f"{name}-cache", redis=redis)
+            runs[name] = run_inprocess(env, workdir / f"{name}-cache.json")
             if load.available():
-                print("bench: wrk against gunicorn, Redis cache ...", file=sys.stderr)
-                wrk["redis"] = load.run(
-                    env,
-                    runs["redis"]["credentials"],
-                    load.rows_for(runs["redis"]["credentials"], WRK_REDIS_KEYS),
+                print(f"bench: wrk against gunicorn, {label} ...", file=sys.stderr)
+                credentials = runs[name]["credentials"]
+                wrk[name] = load.run(
+                    env, credentials, load.rows_for(credentials, wrk_keys)
                 )
     text = report.render(info, runs, wrk, wrk_available=load.available())
     print(text)

@@ -73,12 +73,12 @@ class UserAdmin(DjangoUserAdmin):
         )
         if not valid_submission:
             return super().user_change_password(request, id, form_url)
-        user = form.save()
-        # A password set by staff ends every session of the account, as a
-        # password change or reset by its owner does.
-        services.end_sessions(
-            user=user, reason=Session.RevokeReason.PASSWORD_CHANGED, request=request
+        # A password set by staff ends every session of the account when it
+        # is saved, as any saved password change does; this names the request.
+        services.expect_password_change(
+            form.user, services.PasswordChange(request=request)
         )
+        user = form.save()
         self.log_change(
             request, user, self.construct_change_message(request, form, None)
         )

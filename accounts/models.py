@@ -82,6 +82,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.email
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        # The password hash as loaded, so that saving can tell whether it
+        # changed without reading the row again (see accounts.signals).
+        user._stored_password = user.__dict__.get("password")
+        return user
+
     def clean(self):
         super().clean()
         self.email = normalize_email(self.email)

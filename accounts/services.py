@@ -302,12 +302,38 @@ def end_sessions(*, user: User, reason: str, keep=None, request=None) -> int:
     return len(sessions)
 
 
+@dataclass(frozen=True)
+class PasswordChange:
+    """Why a user's password is being set, and by which request, for the log."""
+
+    reason: str = Reason.PASSWORD_CHANGED
+    event: str = Event.PASSWORD_CHANGED
+    request: object = None
+
+
+def expect_password_change(user: User, change: PasswordChange) -> None:
+    """Say why `user`'s next saved password change happens (default: changed)."""
+    # Read by end_sessions_after_password_change() when the new password is
+    # saved; without it a change (changepassword, a shell) is still handled.
+    user._password_change = change
+
+
+def end_sessions_after_password_change(*, user: User) -> int:
+    """End every session of `user`, whose new password was just saved."""
+    change = user.__dict__.pop("_password_change", None) or PasswordChange()
+    ended = end_sessions(user=user, reason=change.reason, request=change.request)
+    record_event(change.event, user=user, request=change.request)
+    return ended
+
+
 def _set_password(*, request, user: User, new_password: str, reason, event) -> None:
     user.set_password(new_password)
+    # Every token issued before the change dies with its session: saving the
+    # password does that (accounts.signals), whichever code path saves it.
+    expect_password_change(
+        user, PasswordChange(reason=reason, event=event, request=request)
+    )
     user.save(update_fields=["password"])
-    # Every token issued before the change dies with its session.
-    end_sessions(user=user, reason=reason)
-    record_event(event, user=user, request=request)
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_login_failed
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from . import services, session_state
@@ -45,6 +45,55 @@ def end_sessions_of_deactivated_user(sender, instance, created, **kwargs):
         services.end_sessions(
             user=instance, reason=Session.RevokeReason.ACCOUNT_DEACTIVATED
         )
+
+
+def _is_user_model(model) -> bool:
+    # The historical User of a data migration is another class of the same
+    # label; its password changes end sessions all the same.
+    return model._meta.label_lower == User._meta.label_lower
+
+
+def _stored_password(sender, instance) -> str | None:
+    """Return the password hash the row holds now (None: no such row yet)."""
+    stored = instance.__dict__.get("_stored_password")
+    if stored is not None:
+        return stored
+    return (
+        sender._base_manager.filter(pk=instance.pk)
+        .values_list("password", flat=True)
+        .first()
+    )
+
+
+@receiver(pre_save)
+def note_password_change(sender, instance, raw=False, update_fields=None, **kwargs):
+    """Notice, before a user row is saved, whether its password changes."""
+    if not _is_user_model(sender) or raw or instance.pk is None:
+        return
+    if update_fields is not None and "password" not in update_fields:
+        return  # e.g. the last_login update of every login
+    stored = _stored_password(sender, instance)
+    instance._password_changed = stored is not None and stored != instance.password
+
+
+@receiver(post_save)
+def end_sessions_after_password_change(sender, instance, **kwargs):
+    """End every session of a user whose new password has just been saved."""
+    # Whatever set it (the password pages, the admin, manage.py
+    # changepassword, a shell, a data migration): a password changed after a
+    # compromise must log the attacker out, on every path.
+    if not _is_user_model(sender):
+        return
+    changed = instance.__dict__.pop("_password_changed", False)
+    instance._stored_password = instance.__dict__.get("password")
+    if not changed:
+        return
+    # A historical model instance cannot stand in a query of the real
+    # models; its primary key can.
+    user = instance if isinstance(instance, User) else User(pk=instance.pk)
+    if user is not instance and "_password_change" in instance.__dict__:
+        user._password_change = instance.__dict__.pop("_password_change")
+    services.end_sessions_after_password_change(user=user)
 
 
 @receiver(post_delete, sender=Session)

@@ -22,7 +22,6 @@ install: $(VENV)/.installed ## Make .venv and install the pinned requirements
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 
 run: migrate ## Serve http://localhost:$(PORT) with a demo user and a staff user
 	@echo "Log in at http://localhost:$(PORT)/accounts/login/ with:"

@@ -1,6 +1,14 @@
-"""Django's Redis cache backend, keeping one client per connection pool."""
+"""The shared cache: Django's Redis backend with a kept client, and the
+database cache's table (created by `migrate`, required at start-up).
+"""
 
+from django.conf import settings
+from django.core.cache import caches
 from django.core.cache.backends import redis
+from django.core.cache.backends.db import BaseDatabaseCache
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router
 
 
 class RedisCacheClient(redis.RedisCacheClient):
@@ -24,3 +32,49 @@ class RedisCache(redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+
+def missing_cache_tables(using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Return the database cache tables that settings name but `using` lacks."""
+    wanted = []
+    for alias in settings.CACHES:
+        cache = caches[alias]
+        if isinstance(cache, BaseDatabaseCache) and router.allow_migrate_model(
+            using, cache.cache_model_class
+        ):
+            wanted.append(cache._table)
+    if not wanted:
+        return []
+    existing = set(connections[using].introspection.table_names())
+    return [table for table in wanted if table not in existing]
+
+
+def create_cache_tables(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """Create the database cache tables (a post_migrate receiver)."""
+    # `migrate` alone must leave a working site: without the table every
+    # login, refresh and lockout check fails. createcachetable skips tables
+    # that exist, so running after every app's migrations costs a lookup.
+    call_command("createcachetable", database=using, verbosity=0)
+
+
+class CacheTableMissing(ImproperlyConfigured):
+    fix = "Run: python manage.py migrate (it creates the table)."
+
+    def __init__(self, tables):
+        self.problem = (
+            f"The database cache table {', '.join(tables)} does not exist, so "
+            "every login, refresh and lockout check would fail."
+        )
+        super().__init__(f"{self.problem} {self.fix}")
+
+
+def ensure_cache_tables_exist() -> None:
+    """Raise CacheTableMissing if a database cache has no table to work in."""
+    try:
+        tables = missing_cache_tables()
+    except DatabaseError:
+        # An unreachable database is /healthz's to report; the server may
+        # start before the database does.
+        return
+    if tables:
+        raise CacheTableMissing(tables)

@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "authsite",
     "accounts",
     "shop",
 ]

@@ -3,12 +3,15 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 from accounts.keys import ensure_key_set_usable
+from authsite.cache import ensure_cache_tables_exist
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "authsite.settings")
 
 application = get_wsgi_application()
 
 # Refuse to serve with signing keys that cannot work (a missing or weak key,
-# a kid used twice...): ImproperlyConfigured says what to fix. runserver,
-# gunicorn and uvicorn all load this module before they take a request.
+# a kid used twice...) or without the database cache's table: the
+# ImproperlyConfigured says what to fix. runserver, gunicorn and uvicorn all
+# load this module before they take a request.
 ensure_key_set_usable()
+ensure_cache_tables_exist()

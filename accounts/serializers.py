@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 
+from authsite import fields
+
 from .exceptions import LockedOut
 from .forms import LoginForm, check_password_attempt
 from .lockout import is_locked_out, lockout_message, retry_after_seconds
@@ -18,10 +20,8 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class RegisterSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(
-        max_length=4096, write_only=True, trim_whitespace=False
-    )
+    email = fields.EmailField(max_length=254)
+    password = fields.CharField(max_length=4096, write_only=True, trim_whitespace=False)
 
     def validate_email(self, value):
         email = normalize_email(value)
@@ -42,10 +42,8 @@ class RegisterSerializer(serializers.Serializer):
 class CredentialsSerializer(serializers.Serializer):
     """Check an email and password; a mismatch is a 401 that names no field."""
 
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(
-        max_length=4096, write_only=True, trim_whitespace=False
-    )
+    email = fields.EmailField(max_length=254)
+    password = fields.CharField(max_length=4096, write_only=True, trim_whitespace=False)
 
     def validate(self, attrs):
         request = self.context["request"]._request
@@ -82,11 +80,11 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class RefreshTokenSerializer(serializers.Serializer):
-    refresh = serializers.CharField(max_length=8192)
+    refresh = fields.CharField(max_length=8192)
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=8192)
+    token = fields.CharField(max_length=8192)
 
 
 # Shown when a cookie-based call arrives without a usable refresh cookie.
@@ -116,8 +114,8 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    old_password = serializers.CharField(max_length=4096, trim_whitespace=False)
-    new_password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    old_password = fields.CharField(max_length=4096, trim_whitespace=False)
+    new_password = fields.CharField(max_length=4096, trim_whitespace=False)
 
     def validate_old_password(self, value):
         request = self.context["request"]._request

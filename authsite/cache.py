@@ -2,6 +2,8 @@
 database cache's table (created by `migrate`, required at start-up).
 """
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends import redis
@@ -43,10 +45,21 @@ def missing_cache_tables(using: str = DEFAULT_DB_ALIAS) -> list[str]:
             using, cache.cache_model_class
         ):
             wanted.append(cache._table)
-    if not wanted:
+    connection = connections[using]
+    if not wanted or not _database_exists(connection):
         return []
-    existing = set(connections[using].introspection.table_names())
+    existing = set(connection.introspection.table_names())
+    if "django_migrations" not in existing:
+        return []  # never migrated: `migrate` creates the cache table too
     return [table for table in wanted if table not in existing]
+
+
+def _database_exists(connection) -> bool:
+    # Connecting to SQLite creates the file: a check must not leave an
+    # empty database behind where none was (a build step without one).
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        return True
+    return Path(connection.settings_dict["NAME"]).exists()
 
 
 def create_cache_tables(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:

@@ -126,7 +126,11 @@ MIDDLEWARE = [
     # Static files straight from the app servers, before any other work.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Errors under /api/ in DRF's JSON shape, whatever answered them; a body
+    # over DATA_UPLOAD_MAX_MEMORY_SIZE is refused here with a 413.
+    "authsite.middleware.APIErrorMiddleware",
+    # Django's, without the trailing-slash redirect of API requests.
+    "authsite.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "accounts.middleware.JWTAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

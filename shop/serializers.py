@@ -1,6 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from authsite import fields
+
 from .models import (
     MAX_QUANTITY,
     MIN_QUANTITY,
@@ -44,8 +46,8 @@ class CartSerializer(serializers.Serializer):
     count = serializers.IntegerField(read_only=True)
 
 
-def quantity_field() -> serializers.IntegerField:
-    return serializers.IntegerField(
+def quantity_field() -> fields.IntegerField:
+    return fields.IntegerField(
         min_value=MIN_QUANTITY,
         max_value=MAX_QUANTITY,
         error_messages={
@@ -59,7 +61,7 @@ def quantity_field() -> serializers.IntegerField:
 
 class AddCartItemSerializer(serializers.Serializer):
     # Only products for sale are found: an inactive one reads as unknown.
-    product = serializers.PrimaryKeyRelatedField(
+    product = fields.PrimaryKeyRelatedField(
         queryset=Product.objects.active(),
         error_messages={
             "does_not_exist": _("There is no product for sale with id {pk_value}."),

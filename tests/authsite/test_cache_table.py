@@ -131,3 +131,13 @@ def test_the_check_names_a_missing_table_and_passes_with_it(settings):
     assert "other_cache_table" in errors[0].msg
     assert [warning.id for warning in while_migrating] == ["authsite.W020"]
     assert check_cache_tables(None) == []
+
+
+def test_check_before_the_first_migrate_passes_and_creates_no_database(
+    fresh_database,
+):
+    # A build step runs `check --deploy` where no database exists yet.
+    checked = fresh_database("manage.py", "check")
+
+    assert checked.returncode == 0, checked.stderr
+    assert not fresh_database.database.exists()

@@ -1,6 +1,7 @@
 """The JSON API of accounts: browser flows on cookies, app flows on bodies."""
 
 from django.middleware.csrf import get_token
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -47,7 +48,20 @@ def uses_cookies(request) -> bool:
     return isinstance(request.successful_authenticator, JWTCookieAuthentication)
 
 
-class TokenFlowAPIView(APIView):
+class NoStoreMixin:
+    """Forbid every cache to keep any answer of this view, refusals included."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Tokens, CSRF secrets and their refusals are for this client alone
+        # (RFC 6749 section 5.1). The middleware covers credentialed
+        # requests; an app's login has no credential yet, and gets its
+        # tokens in the body.
+        add_never_cache_headers(response)
+        return response
+
+
+class TokenFlowAPIView(NoStoreMixin, APIView):
     """Base of the views that hand out or take back tokens.
 
     They authenticate nobody (a stale cookie or header must never block a
@@ -300,7 +314,7 @@ class SessionRevokeAllAPIView(APIView):
         return response
 
 
-class PasswordChangeAPIView(APIView):
+class PasswordChangeAPIView(NoStoreMixin, APIView):
     """Change the password; other sessions end, this one gets fresh tokens.
 
     A browser gets them as cookies (and the expiry times in the body); an app

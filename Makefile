@@ -5,20 +5,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: help install run serve test lint migrate bench
+.PHONY: help install install-dev run serve test lint migrate bench
 
 help: ## Show the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
+		| sed 's/\$$(PORT)/$(PORT)/g' \
+		| awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+# What the site runs with, and on top of it what the tests and linters need:
+# `make run` and `make serve` install no test tool.
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed ## Make .venv and install the pinned requirements
+install: $(VENV)/.installed ## Make .venv and install what the site runs with
+
+install-dev: $(VENV)/.installed-dev ## Also install the test, lint and bench tools
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -32,12 +42,12 @@ serve: migrate ## Serve as in production: collectstatic, then gunicorn on :$(POR
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	PORT=$(PORT) $(BIN)/gunicorn authsite.wsgi
 
-test: install ## Run the whole test suite
+test: install-dev ## Run the whole test suite
 	$(BIN)/python -m pytest
 
-lint: install ## Check style with ruff
+lint: install-dev ## Check style with ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: install ## Measure what authentication costs; write docs/BENCHMARKS.md
+bench: install-dev ## Measure what authentication costs; write docs/BENCHMARKS.md
 	$(BIN)/python -m bench

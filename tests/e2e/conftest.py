@@ -21,6 +21,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+# A laptop, and the narrowest phone the pages are laid out for.
+VIEWPORTS = {
+    "desktop": {"width": 1280, "height": 800},
+    "phone": {"width": 360, "height": 740},
+}
 
 # Playwright's sync API keeps an asyncio event loop set on the main thread;
 # Django then takes the test's own ORM calls for calls from async code and
@@ -48,7 +53,13 @@ def chromium():
 
 
 @pytest.fixture
-def context_factory(chromium, live_server, transactional_db):
+def viewport(request):
+    """The window size of the test's browsers: a desktop unless parametrized."""
+    return VIEWPORTS[getattr(request, "param", "desktop")]
+
+
+@pytest.fixture
+def context_factory(chromium, live_server, transactional_db, viewport):
     """Make browser contexts (separate cookie jars) on the live server.
 
     Every page of every context is watched for Content-Security-Policy
@@ -64,7 +75,7 @@ def context_factory(chromium, live_server, transactional_db):
     def make():
         context = chromium.new_context(
             base_url=live_server.url,
-            viewport={"width": 1280, "height": 800},
+            viewport=viewport,
             locale="en-US",
             timezone_id="UTC",
         )

@@ -42,6 +42,7 @@ def test_staff_opens_the_admin_through_the_site_login_and_edits_a_product(page, 
     assert str(mug.price) == "14.00"
 
 
+@pytest.mark.error_pages(403)
 def test_a_normal_user_is_refused_the_admin(page):
     User.objects.create_user("normal@example.com", PASSWORD)
     go_and_log_in(page, "normal@example.com")
@@ -61,6 +62,9 @@ def api_json(page) -> dict:
     return json.loads(text[text.index("{") :])
 
 
+# The items endpoint shows its POST form under "405 Method Not Allowed", and
+# the cart says 401 once logged out.
+@pytest.mark.error_pages(401, 405)
 def test_browsable_api_cart_is_usable_while_logged_in_post_form_included(page, mug):
     User.objects.create_user("api@example.com", PASSWORD)
     go_and_log_in(page, "api@example.com")

@@ -138,5 +138,8 @@ def page(context_factory):
 
 def save_screenshot(page, name: str) -> None:
     """Save the whole page as docs/screenshots/<name>.png for the README."""
+    # The README shows the desktop layout; a phone-width run keeps it.
+    if page.viewport_size != VIEWPORTS["desktop"]:
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from tests.conftest import PASSWORD
 
-from .helpers import at_desktop_and_phone_width, fits_the_window
+from .helpers import at_desktop_and_phone_width, fits_the_window, go_and_log_in, top_bar
 
 NEW_PASSWORD = "a brand new passphrase 2026"
 
@@ -104,3 +104,40 @@ def test_the_reset_page_sends_its_token_in_no_referer_to_another_site(page):
     assert len(seen) == 1
     assert "referer" not in seen[0]
     assert token not in str(seen[0])
+
+
+@at_desktop_and_phone_width
+def test_changing_the_password_logs_out_the_other_browser_and_keeps_this_one(
+    context_factory,
+):
+    User.objects.create_user("changer@example.com", PASSWORD)
+    here = context_factory().new_page()
+    elsewhere = context_factory().new_page()
+    go_and_log_in(elsewhere, "changer@example.com")
+    go_and_log_in(here, "changer@example.com")
+
+    top_bar(here).get_by_role("link", name="Change password").click()
+    expect(here.get_by_role("heading", level=1)).to_have_text("Change your password")
+    assert fits_the_window(here)
+    here.get_by_label("Old password").fill(PASSWORD)
+    here.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    here.get_by_label("New password confirmation").fill(NEW_PASSWORD)
+    here.get_by_role("button", name="Change password").click()
+
+    expect(here.get_by_role("status")).to_have_text(
+        "Your password has been changed. Every other session has been ended."
+    )
+    expect(here.get_by_role("heading", level=1)).to_have_text(
+        "Welcome, changer@example.com"
+    )
+    top_bar(elsewhere).get_by_role("link", name="Dashboard").click()
+    expect(elsewhere.get_by_role("heading", name="Log in")).to_be_visible()
+    elsewhere.get_by_label("Email").fill("changer@example.com")
+    elsewhere.get_by_label("Password").fill(NEW_PASSWORD)
+    elsewhere.get_by_role("button", name="Log in").click()
+    expect(elsewhere.get_by_role("heading", level=1)).to_have_text(
+        "Welcome, changer@example.com"
+    )
+    # This browser goes on, on its fresh tokens.
+    top_bar(here).get_by_role("link", name="Sessions").click()
+    expect(here.locator("table.sessions tbody tr")).to_have_count(2)

@@ -3,7 +3,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from .views import LogoutView
+from .views import LogoutView, PasswordChangeView
 
 
 class AdminSite(admin.AdminSite):
@@ -25,3 +25,10 @@ class AdminSite(admin.AdminSite):
 
     def logout(self, request, extra_context=None):
         return LogoutView.as_view()(request)
+
+    def password_change(self, request, extra_context=None):
+        # Django's view ends with update_session_auth_hash(), which needs a
+        # server-side session: it would set the password, end no other
+        # session and answer 500. The site's own page ends the others and
+        # gives this browser fresh tokens.
+        return PasswordChangeView.as_view()(request)

@@ -263,9 +263,18 @@ class PasswordResetConfirmView(FormView):
     """Choose a new password through a reset link; every session ends.
 
     Django's own view parks the link's token in the server-side session and
-    redirects; there is no session here, so the token stays in the URL and
-    the page sends no Referer (Referrer-Policy: no-referrer) to keep it there.
+    redirects to a URL without it. There is no session here, and a cookie
+    would keep the token at rest in the browser, so the token stays in the
+    URL until it is used (which voids it). Referrer-Policy: same-origin keeps
+    that URL off every other site; see `referrer_policy`.
     """
+
+    # Not "no-referrer": under it Chromium sends "Origin: null" with the
+    # form's POST, which CSRF refuses, so no reset could ever be finished.
+    # "same-origin" sends no Referer at all to other sites, and the real
+    # Origin (and full Referer) only to this one. Pinned here, not left to
+    # SECURE_REFERRER_POLICY, because this page's URL holds a credential.
+    referrer_policy = "same-origin"
 
     form_class = SetPasswordForm
     template_name = "registration/password_reset_confirm.html"
@@ -295,7 +304,7 @@ class PasswordResetConfirmView(FormView):
                     sender=__name__, credentials=credentials, request=request
                 )
             response = super().dispatch(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = self.referrer_policy
         return response
 
     def get_user(self, uidb64):

@@ -1,6 +1,7 @@
 """The Django admin on the JWT cookie: same login page, staff only."""
 
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
@@ -131,3 +132,28 @@ def test_admin_logout_logs_out_of_the_whole_site(browser, staff_user):
     assert response.status_code == 302
     assert auth_cookie(browser, "access") is None
     assert browser.get(reverse("admin:index")).status_code == 302
+
+
+def test_the_admins_own_password_change_ends_every_other_session(browser, superuser):
+    elsewhere = Client(enforce_csrf_checks=True)
+    log_in(elsewhere, superuser.email)
+    log_in(browser, superuser.email)
+    url = reverse("admin:password_change")
+    browser.get(url)
+
+    response = form_post(
+        browser,
+        url,
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a brand new passphrase 7",
+            "new_password2": "a brand new passphrase 7",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
+    superuser.refresh_from_db()
+    assert superuser.check_password("a brand new passphrase 7")
+    assert elsewhere.get(reverse("api:me")).status_code == 401
+    assert browser.get(reverse("api:me")).status_code == 200

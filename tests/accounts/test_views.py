@@ -1,8 +1,11 @@
-"""The HTML pages: sign up, log in, log out, dashboard."""
+"""The HTML pages: sign up, log in, log out, dashboard, the reset link."""
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.models import User
@@ -244,3 +247,30 @@ def test_html_forms_refuse_a_post_without_csrf_token(browser, user, url_name, da
     assert ACCESS not in response.cookies
     assert User.objects.count() == 1
     assert not BlacklistedToken.objects.exists()
+
+
+@pytest.mark.parametrize("link", ["valid", "used or forged"])
+def test_reset_link_pages_send_no_referer_to_other_sites_but_let_forms_post(
+    browser, user, link
+):
+    token = default_token_generator.make_token(user)
+    if link != "valid":
+        token = token[:-1] + ("0" if token[-1] != "0" else "1")
+    url = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": token},
+    )
+
+    page = browser.get(url)
+    answer = post_form(browser, url, {"new_password1": "x", "new_password2": "x"})
+
+    assert (b"<h1>Choose a new password</h1>" in page.content) is (link == "valid")
+    # "same-origin": the URL (and its token) never goes to another site in
+    # a Referer, and the form's POST still carries the page's real Origin.
+    # "no-referrer" would make Chromium send "Origin: null", which CSRF
+    # refuses (tests/e2e/test_password_journeys.py walks it in Chromium).
+    assert page["Referrer-Policy"] == "same-origin"
+    assert answer.status_code == 200
+    assert answer["Referrer-Policy"] == "same-origin"
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)

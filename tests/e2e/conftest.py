@@ -6,7 +6,9 @@ where a missing browser is a failure: CI must prove the journeys.
 """
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -21,12 +23,29 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+# A laptop, and the narrowest phone the pages are laid out for.
+VIEWPORTS = {
+    "desktop": {"width": 1280, "height": 800},
+    "phone": {"width": 360, "height": 740},
+}
+
+# How Chromium reports, in the console, a page or a file answered with an
+# HTTP error.
+FAILED_LOAD = re.compile(r"Failed to load resource: .* status of (\d{3})")
 
 # Playwright's sync API keeps an asyncio event loop set on the main thread;
 # Django then takes the test's own ORM calls for calls from async code and
 # refuses them. The test code is plain synchronous code, so allow it here,
 # for the browser tests only.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "error_pages(*statuses): the test opens pages that answer with these "
+        "HTTP error statuses on purpose (and checks what they say)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -48,35 +67,67 @@ def chromium():
 
 
 @pytest.fixture
-def context_factory(chromium, live_server, transactional_db):
+def viewport(request):
+    """The window size of the test's browsers: a desktop unless parametrized."""
+    return VIEWPORTS[getattr(request, "param", "desktop")]
+
+
+@pytest.fixture
+def context_factory(chromium, live_server, transactional_db, viewport, request):
     """Make browser contexts (separate cookie jars) on the live server.
 
     Every page of every context is watched for Content-Security-Policy
-    violations: the site must run under a strict policy, so none may occur.
+    violations, console errors and uncaught script errors: the site must run
+    under a strict policy, so none may occur. A page that answers with an
+    HTTP error counts too, unless the test marks that status as one it
+    opens on purpose (`@pytest.mark.error_pages(403)`): so a form that a
+    header breaks in the browser fails whichever test submits it.
     """
-    contexts, violations = [], []
+    marker = request.node.get_closest_marker("error_pages")
+    expected_statuses = set(marker.args) if marker else set()
+    contexts, problems = [], []
+
+    def is_a_problem(message, where: str) -> bool:
+        if "Content Security Policy" in message.text:
+            return True
+        if message.type != "error":
+            return False
+        failed = FAILED_LOAD.match(message.text)
+        if not failed:
+            return True
+        url = message.location.get("url", "")
+        # The site has no favicon; Chromium asks for one by itself.
+        if urlsplit(url).path == "/favicon.ico":
+            return False
+        # The page itself (not a file it loads) answered as the test meant.
+        return not (url == where and int(failed[1]) in expected_statuses)
 
     def record(message):
-        if "Content Security Policy" in message.text:
-            where = message.page.url if message.page else "?"
-            violations.append(f"{where}: {message.text}")
+        where = message.page.url if message.page else "?"
+        if is_a_problem(message, where):
+            problems.append(f"{where}: {message.text} ({message.location['url']})")
+
+    def record_script_error(error):
+        where = error.page.url if error.page else "?"
+        problems.append(f"{where}: uncaught {error.error}")
 
     def make():
         context = chromium.new_context(
             base_url=live_server.url,
-            viewport={"width": 1280, "height": 800},
+            viewport=viewport,
             locale="en-US",
             timezone_id="UTC",
         )
         context.set_default_timeout(10_000)
         context.on("console", record)
+        context.on("weberror", record_script_error)
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
-    assert not violations, "\n".join(violations)
+    assert not problems, "\n".join(problems)
 
 
 @pytest.fixture
@@ -87,5 +138,8 @@ def page(context_factory):
 
 def save_screenshot(page, name: str) -> None:
     """Save the whole page as docs/screenshots/<name>.png for the README."""
+    # The README shows the desktop layout; a phone-width run keeps it.
+    if page.viewport_size != VIEWPORTS["desktop"]:
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)

@@ -1,8 +1,19 @@
 """Steps that several journeys share, done the way a person does them."""
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+
+# Run a journey at desktop size and at 360 px wide (the `viewport` fixture).
+at_desktop_and_phone_width = pytest.mark.parametrize(
+    "viewport", ["desktop", "phone"], indirect=True
+)
+
+
+def fits_the_window(page: Page) -> bool:
+    """Say whether the page needs no sideways scrolling at its window's width."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def log_in(page: Page, email: str, password: str = PASSWORD) -> None:

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from django.template.loader import render_to_string
 from playwright.sync_api import expect
 
@@ -9,6 +10,7 @@ from accounts.models import User
 from tests.conftest import PASSWORD
 
 
+@pytest.mark.error_pages(403)
 def test_csrf_failure_after_a_long_idle_tab_asks_to_reload(page):
     User.objects.create_user("idle@example.com", PASSWORD)
     page.goto("/accounts/login/")
@@ -31,6 +33,7 @@ def test_csrf_failure_after_a_long_idle_tab_asks_to_reload(page):
     expect(page.get_by_role("status")).to_have_text("You are logged in.")
 
 
+@pytest.mark.error_pages(404)
 def test_missing_page_is_a_404_in_the_site_style(page):
     response = page.goto("/shop/products/no-such-thing/")
 

@@ -8,9 +8,16 @@ from accounts.models import User
 from tests.conftest import PASSWORD
 
 from .conftest import save_screenshot
-from .helpers import go_and_log_in, log_out, top_bar
+from .helpers import (
+    at_desktop_and_phone_width,
+    fits_the_window,
+    go_and_log_in,
+    log_out,
+    top_bar,
+)
 
 
+@at_desktop_and_phone_width
 def test_sign_up_lands_on_dashboard_then_log_out_and_log_in_back_to_the_asking_page(
     page,
 ):
@@ -31,6 +38,7 @@ def test_sign_up_lands_on_dashboard_then_log_out_and_log_in_back_to_the_asking_p
     expect(page.locator(".field.has-error .error")).to_contain_text(
         "The two password fields didn"
     )
+    assert fits_the_window(page)
 
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
@@ -43,6 +51,7 @@ def test_sign_up_lands_on_dashboard_then_log_out_and_log_in_back_to_the_asking_p
     )
     expect(top_bar(page)).to_contain_text("new@example.com")
     expect(top_bar(page).get_by_role("link", name="Cart (0)")).to_be_visible()
+    assert fits_the_window(page)
 
     log_out(page)
     expect(top_bar(page).get_by_role("link", name="Log in")).to_be_visible()
@@ -55,6 +64,7 @@ def test_sign_up_lands_on_dashboard_then_log_out_and_log_in_back_to_the_asking_p
     expect(page.get_by_label("Password")).to_have_attribute(
         "autocomplete", "current-password"
     )
+    assert fits_the_window(page)
     page.get_by_label("Email").fill("new@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
@@ -124,3 +134,19 @@ def test_after_logout_back_shows_no_protected_content_and_reload_asks_for_login(
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/dashboard/$"))
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     expect(page.get_by_text("back@example.com")).to_have_count(0)
+
+
+def test_the_logout_page_asks_first_then_logs_out(page):
+    User.objects.create_user("asked@example.com", PASSWORD)
+    go_and_log_in(page, "asked@example.com")
+
+    page.goto("/accounts/logout/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log out?")
+    expect(top_bar(page)).to_contain_text("asked@example.com")
+    page.locator("main").get_by_role("button", name="Log out").click()
+
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("status")).to_have_text("You have been logged out.")
+    expect(top_bar(page)).not_to_contain_text("asked@example.com")
+    page.goto("/dashboard/")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()

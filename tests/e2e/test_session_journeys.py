@@ -1,14 +1,20 @@
 """Silent refresh, and ending one login from another: in a real browser."""
 
+import re
 from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from accounts.models import SecurityEvent, User
+from accounts.models import SecurityEvent, Session, User
 from tests.conftest import PASSWORD
 
 from .conftest import save_screenshot
-from .helpers import go_and_log_in, top_bar
+from .helpers import (
+    at_desktop_and_phone_width,
+    fits_the_window,
+    go_and_log_in,
+    top_bar,
+)
 
 ACCESS_SECONDS = 2
 # Long enough for the access cookie (and its token) to have expired.
@@ -104,3 +110,33 @@ def test_ending_a_session_from_another_browser_logs_it_out_on_its_next_click(
     expect(phone.get_by_role("heading", level=1)).to_have_text(
         "Welcome, twice@example.com"
     )
+
+
+@at_desktop_and_phone_width
+def test_log_out_everywhere_else_then_everywhere_from_the_sessions_page(
+    context_factory,
+):
+    User.objects.create_user("many@example.com", PASSWORD)
+    laptop = context_factory().new_page()
+    phone = context_factory().new_page()
+    go_and_log_in(laptop, "many@example.com")
+    go_and_log_in(phone, "many@example.com")
+
+    top_bar(phone).get_by_role("link", name="Sessions").click()
+    expect(phone.locator("table.sessions tbody tr")).to_have_count(2)
+    assert fits_the_window(phone)
+    phone.get_by_role("button", name="Log out everywhere else").click()
+    expect(phone.get_by_role("status")).to_have_text("1 other session has been ended.")
+    expect(phone.locator("table.sessions tbody tr")).to_have_count(1)
+    expect(phone.locator("tr.current")).to_contain_text("This device")
+    top_bar(laptop).get_by_role("link", name="Dashboard").click()
+    expect(laptop.get_by_role("heading", name="Log in")).to_be_visible()
+
+    phone.get_by_role("button", name="Log out everywhere", exact=True).click()
+    expect(phone).to_have_url(re.compile(r"/accounts/login/$"))
+    expect(phone.get_by_role("status")).to_have_text(
+        "You have been logged out everywhere."
+    )
+    phone.goto("/accounts/sessions/")
+    expect(phone.get_by_role("heading", name="Log in")).to_be_visible()
+    assert not Session.objects.active().exists()

@@ -11,7 +11,7 @@ from shop.models import Order, Product
 from tests.conftest import PASSWORD
 
 from .conftest import save_screenshot
-from .helpers import go_and_log_in, top_bar
+from .helpers import at_desktop_and_phone_width, fits_the_window, go_and_log_in, top_bar
 
 
 @pytest.fixture
@@ -44,6 +44,7 @@ def cart_row(page, name: str):
     return page.locator("table.cart tbody tr").filter(has_text=name)
 
 
+@at_desktop_and_phone_width
 def test_add_change_remove_check_out_and_see_the_order(page, products):
     User.objects.create_user("shopper@example.com", PASSWORD)
     go_and_log_in(page, "shopper@example.com")
@@ -70,6 +71,7 @@ def test_add_change_remove_check_out_and_see_the_order(page, products):
     expect(cart_row(page, "Fountain pen")).to_have_count(0)
     expect(page.locator("td.total")).to_have_text("$45.75")
     expect(top_bar(page).get_by_role("link", name="Cart (4)")).to_be_visible()
+    assert fits_the_window(page)
     save_screenshot(page, "cart")
 
     # The dashboard sums up the cart and says when the login ends.
@@ -96,6 +98,7 @@ def test_add_change_remove_check_out_and_see_the_order(page, products):
     expect(page.locator("tbody tr")).to_have_count(2)
     expect(page.locator("td.total")).to_have_text("$45.75")
     expect(top_bar(page).get_by_role("link", name="Cart (0)")).to_be_visible()
+    assert fits_the_window(page)
     assert order.total == Decimal("45.75")
     assert Product.objects.get(slug="enamel-mug").stock == 7
 

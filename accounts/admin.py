@@ -5,9 +5,9 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
-from . import services
+from . import lockout, services
 from .models import SecurityEvent, Session, User
 
 
@@ -32,6 +32,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_active", "is_staff", "is_superuser")
     search_fields = ("email",)
     readonly_fields = ("date_joined", "last_login")
+    actions = ("unlock_accounts",)
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
@@ -57,6 +58,22 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    @admin.action(description=_("Unlock: forget their failed logins"))
+    def unlock_accounts(self, request, queryset):
+        emails = list(queryset.values_list("email", flat=True))
+        for email in emails:
+            lockout.unlock(email=email)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d account unlocked: it may log in again at once.",
+                "%(count)d accounts unlocked: they may log in again at once.",
+                len(emails),
+            )
+            % {"count": len(emails)},
+            messages.SUCCESS,
+        )
 
     def user_change_password(self, request, id, form_url=""):
         # Django's view ends with update_session_auth_hash(), which needs a
@@ -147,11 +164,33 @@ class SessionAdmin(admin.ModelAdmin):
 
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "type", "user", "ip_address", "detail")
+    list_display = ("created_at", "type", "user", "what", "ip_address", "device")
     list_filter = ("type",)
     search_fields = ("user__email", "type", "ip_address", "detail")
     list_select_related = ("user",)
     date_hierarchy = "created_at"
+    actions = ("unlock_accounts_and_addresses",)
+
+    @admin.action(description=_("Unlock the accounts and addresses of these events"))
+    def unlock_accounts_and_addresses(self, request, queryset):
+        targets = set(queryset.values_list("user__email", "ip_address"))
+        for email, ip_address in targets:
+            lockout.unlock(email=email, ip_address=ip_address)
+        unlocked = sorted({value for pair in targets for value in pair if value})
+        self.message_user(
+            request,
+            _("Unlocked: %(targets)s. They may try again at once.")
+            % {"targets": ", ".join(unlocked) or _("nothing to unlock")},
+            messages.SUCCESS,
+        )
+
+    @admin.display(description=gettext_lazy("what happened"))
+    def what(self, event):
+        return event.sentence
+
+    @admin.display(description=gettext_lazy("device"))
+    def device(self, event):
+        return event.device
 
     def has_add_permission(self, request):
         return False

@@ -6,7 +6,10 @@ reaches LOGIN_FAILURE_LIMIT. These hooks tell it how to read the account and
 the address, and turn a lockout into a 429 with Retry-After.
 """
 
+from axes.handlers.cache import AxesCacheHandler
+from axes.helpers import get_cache, make_cache_key_list
 from django.conf import settings
+from django.core.management import CommandError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,16 +24,33 @@ def attempted_email(request, credentials) -> str:
 
 
 # Marks the attempts made with password-reset links (see
-# PasswordResetConfirmView): they are counted and locked per address only.
+# PasswordResetConfirmView): they are counted and locked per address only,
+# on a counter of their own.
 RESET_LINK_CREDENTIALS = {"reset_link": True}
+# What django-axes takes for the "username" of a reset-link attempt: with the
+# address it makes the key of that counter, which no login ever touches.
+RESET_LINK_COUNTER = "(password reset links)"
 
 
-def lockout_parameters(request, credentials) -> list[str]:
+def is_reset_link_attempt(credentials) -> bool:
+    return bool((credentials or {}).get("reset_link"))
+
+
+def counted_username(request, credentials) -> str:
+    """Return the name django-axes counts an attempt under (AXES_USERNAME_CALLABLE)."""
+    if is_reset_link_attempt(credentials):
+        return RESET_LINK_COUNTER
+    return attempted_email(request, credentials)
+
+
+def lockout_parameters(request, credentials) -> list:
     """Return what failed attempts are counted by: account and address."""
-    if (credentials or {}).get("reset_link"):
-        # A valid reset link must work while someone hammers the account's
-        # password: that is how its owner gets back in.
-        return ["ip_address"]
+    if is_reset_link_attempt(credentials):
+        # Per address, and apart from the logins' count: opening old reset
+        # links from one's mail must not lock one's own login, and a valid
+        # link must work while someone hammers the account's password (that
+        # is how its owner gets back in).
+        return [["username", "ip_address"]]
     return ["username", "ip_address"]
 
 
@@ -66,3 +86,43 @@ def lockout_response(request, original_response=None, credentials=None):
     response.reason_phrase = _("Too Many Requests")
     response["Retry-After"] = str(retry_after_seconds())
     return response
+
+
+def counter_keys(*, email: str | None = None, ip_address: str | None = None):
+    """Return the cache keys of the failure counters of an account or address."""
+    parameters = []
+    if email:
+        parameters.append({"username": normalize_email(email)})
+    if ip_address:
+        parameters.append({"ip_address": ip_address})
+        parameters.append({"username": RESET_LINK_COUNTER, "ip_address": ip_address})
+    return make_cache_key_list(parameters)
+
+
+def unlock(*, email: str | None = None, ip_address: str | None = None) -> int:
+    """Forget the failed attempts of an account and/or an address.
+
+    Return how many counters held failures. The address's reset-link counter
+    goes too. Whoever is unlocked may try again at once.
+    """
+    cache = get_cache()
+    keys = counter_keys(email=email, ip_address=ip_address)
+    held = sum(1 for count in cache.get_many(keys).values() if count)
+    cache.delete_many(keys)
+    return held
+
+
+class LockoutCacheHandler(AxesCacheHandler):
+    """django-axes' cache handler, with an answer for "reset everything"."""
+
+    def reset_attempts(self, *, ip_address=None, username=None, **kwargs):
+        if ip_address is None and username is None:
+            # A cache cannot list its keys; counters expire by themselves
+            # after AXES_COOLOFF_TIME. Say what works instead of crashing.
+            raise CommandError(
+                "Failed-login counters live in the cache, which cannot list "
+                "them all. Unlock one account or address: python manage.py "
+                "unlock --email someone@example.com, or --ip 203.0.113.7 (or "
+                "the admin's Unlock actions)."
+            )
+        return unlock(email=username, ip_address=ip_address)

@@ -178,6 +178,7 @@ class SecurityEvent(models.Model):
         PASSWORD_CHANGED = "password_changed", _("Password changed")
         PASSWORD_RESET = "password_reset", _("Password reset")
         REUSE_DETECTED = "reuse_detected", _("Refresh token reuse detected")
+        RESET_LINK_REFUSED = "reset_link_refused", _("Password-reset link refused")
 
     user = models.ForeignKey(
         User,
@@ -206,3 +207,47 @@ class SecurityEvent(models.Model):
         return (
             f"{self.get_type_display()} ({self.user}, {self.created_at:%Y-%m-%d %H:%M})"
         )
+
+    @property
+    def device(self) -> str:
+        """Describe the browser and system it came from, as the sessions table does."""
+        return describe_user_agent(self.user_agent)
+
+    @property
+    def sentence(self) -> str:
+        """Say what happened in a sentence its owner understands."""
+        if self.type == self.Type.LOGIN_FAILED and self.user_id is None:
+            # Kept for staff: attempts on addresses that have no account.
+            email = self.detail.removeprefix("No account: ")
+            return _("Someone tried to log in as %(email)s, which has no account.") % {
+                "email": email or _("an empty address")
+            }
+        # A detail, where there is one, is the whole sentence: it says more
+        # than the type's own (which session ended and why, say).
+        default = EVENT_SENTENCES.get(self.type, self.get_type_display())
+        return self.detail or str(default)
+
+
+EVENT_SENTENCES = {
+    SecurityEvent.Type.LOGIN: _("Logged in."),
+    SecurityEvent.Type.LOGIN_FAILED: _(
+        "Someone tried to log in to this account with a wrong password."
+    ),
+    SecurityEvent.Type.LOCKED_OUT: _(
+        "Logins were paused for a while after too many failed attempts."
+    ),
+    SecurityEvent.Type.LOGOUT: _("Logged out."),
+    SecurityEvent.Type.SESSION_REVOKED: _("A session was ended."),
+    SecurityEvent.Type.PASSWORD_CHANGED: _("The password was changed."),
+    SecurityEvent.Type.PASSWORD_RESET: _(
+        "The password was reset through an emailed link."
+    ),
+    SecurityEvent.Type.REUSE_DETECTED: _(
+        "An old sign-in token of a session was used again, so the session was "
+        "ended for safety."
+    ),
+    SecurityEvent.Type.RESET_LINK_REFUSED: _(
+        "A password-reset link for this account was opened, but it had already "
+        "been used or had expired."
+    ),
+}

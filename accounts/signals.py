@@ -4,15 +4,18 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from . import services, session_state
-from .lockout import attempted_email
+from .lockout import RESET_LINK_COUNTER, attempted_email, is_reset_link_attempt
 from .models import SecurityEvent, Session, User, normalize_email
 
 
 @receiver(user_login_failed)
 def record_failed_login(sender, credentials, request=None, **kwargs):
     """Log a failed login, on the account it was aimed at if that exists."""
+    if is_reset_link_attempt(credentials):
+        return  # not a login: the reset view records its own event
     email = attempted_email(request, credentials)
     user = User.objects.filter(email=email).first()
     services.record_event(
@@ -27,24 +30,24 @@ def record_failed_login(sender, credentials, request=None, **kwargs):
 @receiver(user_locked_out)
 def record_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
     """Log that an account or an address has been locked out."""
-    user = User.objects.filter(email=normalize_email(username or "")).first()
+    if username == RESET_LINK_COUNTER:
+        user = None
+        detail = _(
+            "Password-reset links opened from %(ip)s were refused for a while "
+            "after too many that were invalid or expired."
+        ) % {"ip": ip_address or _("an unknown address")}
+    else:
+        user = User.objects.filter(email=normalize_email(username or "")).first()
+        detail = _(
+            "Logins to %(account)s, or from %(ip)s, were paused for a while after "
+            "too many failed attempts."
+        ) % {
+            "account": username or _("an unnamed account"),
+            "ip": ip_address or _("an unknown address"),
+        }
     services.record_event(
-        SecurityEvent.Type.LOCKED_OUT,
-        user=user,
-        request=request,
-        detail=f"Account {username or '?'} or address {ip_address or '?'}"[:255],
+        SecurityEvent.Type.LOCKED_OUT, user=user, request=request, detail=detail[:255]
     )
-
-
-@receiver(post_save, sender=User)
-def end_sessions_of_deactivated_user(sender, instance, created, **kwargs):
-    """End every session of a user who has just been deactivated."""
-    # Whoever unticks "active" (admin, shell, a script) ends the sessions at
-    # once; the request path also checks is_active on every request.
-    if not created and not instance.is_active:
-        services.end_sessions(
-            user=instance, reason=Session.RevokeReason.ACCOUNT_DEACTIVATED
-        )
 
 
 def _is_user_model(model) -> bool:

@@ -35,7 +35,7 @@ from .forms import (
     SignupForm,
 )
 from .lockout import RESET_LINK_CREDENTIALS, lockout_message, lockout_response
-from .models import Session, User
+from .models import SecurityEvent, Session, User
 from .throttles import SignupRateThrottle
 
 
@@ -303,6 +303,12 @@ class PasswordResetConfirmView(FormView):
                 user_login_failed.send(
                     sender=__name__, credentials=credentials, request=request
                 )
+                if self.user is not None:
+                    services.record_event(
+                        SecurityEvent.Type.RESET_LINK_REFUSED,
+                        user=self.user,
+                        request=request,
+                    )
             response = super().dispatch(request, *args, **kwargs)
         response["Referrer-Policy"] = self.referrer_policy
         return response

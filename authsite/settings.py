@@ -361,12 +361,12 @@ CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
 # --- Brute-force protection (django-axes) ----------------------------------
 # Failed password checks are counted per account and per client address in
 # the shared cache; reaching the limit on either locks it for the cool-off.
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_HANDLER = "accounts.lockout.LockoutCacheHandler"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60))
 AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
 AXES_USERNAME_FORM_FIELD = "email"
-AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_email"
+AXES_USERNAME_CALLABLE = "accounts.lockout.counted_username"
 AXES_CLIENT_IP_CALLABLE = "accounts.client.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # A successful login must not wipe the address's count: an attacker with an

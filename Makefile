@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+FUZZ_SECONDS ?= 60
 
-.PHONY: help install run serve test lint migrate bench
+.PHONY: help install run serve test lint migrate bench fuzz
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -35,6 +36,9 @@ serve: migrate ## Serve as in production: collectstatic, then gunicorn on :$(POR
 
 test: install ## Run the whole test suite
 	$(BIN)/python -m pytest
+
+fuzz: install ## Fuzz the token path for FUZZ_SECONDS (60); crashes go to .fuzz/crashes/
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m tests.fuzz.fuzz_tokens
 
 lint: install ## Check style with ruff
 	$(BIN)/ruff check .

@@ -9,6 +9,7 @@ verified.
 
 import json
 import re
+import uuid
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -190,10 +191,24 @@ def _parse_header_segment(segment: str) -> tuple:
 
 def has_well_typed_claims(payload: dict) -> bool:
     """Return whether the claims this site reads have the types it expects."""
-    return all(
-        type(payload[claim]) is int and 0 <= payload[claim] <= MAX_EPOCH
-        for claim in TIME_CLAIMS
-    ) and all(type(payload[claim]) is str for claim in STRING_CLAIMS)
+    return (
+        all(
+            type(payload[claim]) is int and 0 <= payload[claim] <= MAX_EPOCH
+            for claim in TIME_CLAIMS
+        )
+        and all(type(payload[claim]) is str for claim in STRING_CLAIMS)
+        and _is_canonical_uuid(payload[SESSION_ID_CLAIM])
+    )
+
+
+def _is_canonical_uuid(text: str) -> bool:
+    # sid is looked up as a Session primary key, where anything but a UUID
+    # raises (a 500, found by the fuzzer on a token signed with our key).
+    # We issue str(session.pk) only, so no other spelling is accepted.
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
 
 
 @lru_cache(maxsize=1)

@@ -127,7 +127,8 @@ def main() -> None:
         # Bounded work: one input taking seconds is a crash too.
         "-timeout=5",
         "-rss_limit_mb=2048",
-        # Comparisons guide the mutations too, not only new branches.
+        # Comparisons guide the mutations too: it found the sid that is no
+        # UUID (tests/fuzz/crashers/) in minutes, where plain coverage did not.
         "-use_value_profile=1",
         f"-dict={HERE / 'tokens.dict'}",
         f"-artifact_prefix={WORK / 'crashes'}/",

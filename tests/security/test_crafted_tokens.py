@@ -23,7 +23,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts.keys import get_key_set
 from accounts.tokens import MAX_HEADER_SEGMENT_LENGTH, MAX_TOKEN_LENGTH, AccessToken
-from tests.accounts.tokens import valid_claims
+from tests.accounts.tokens import forge, valid_claims
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
 REFRESH = settings.JWT_COOKIE_REFRESH_NAME
@@ -255,3 +255,40 @@ def test_a_header_nested_deeper_than_the_stack_left_is_an_invalid_token():
         refused = refused.__cause__
     # The header's parser ran out of stack, and said the header is not JSON.
     assert causes[-2:] == [jwt.DecodeError, RecursionError]
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        lambda sid: "x",
+        lambda sid: "",
+        lambda sid: sid.upper(),
+        lambda sid: sid.replace("-", ""),
+        lambda sid: "{" + sid + "}",
+    ],
+    ids=["not-a-uuid", "empty", "upper-case", "no-hyphens", "braces"],
+)
+def test_a_signed_token_whose_sid_is_not_as_we_issue_it_is_refused(
+    visitor, errors, user, spelling
+):
+    # Found by the fuzzer (tests/fuzz/crashers/): signed with our key, a sid
+    # that is no UUID reached the session query, which raised (a 500). Other
+    # spellings of a live session's id found it, though we never issue them.
+    claims = valid_claims(user)
+    access = forge({**claims, "sid": spelling(claims["sid"])})
+    refresh = forge({**claims, "sid": spelling(claims["sid"]), "token_type": "refresh"})
+    visitor.cookies[REFRESH] = refresh
+
+    bearer = visitor.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Bearer {access}")
+    page = visitor.get(reverse("home"))
+    rotated = visitor.post(
+        reverse("api:app-token-refresh"),
+        {"refresh": refresh},
+        content_type="application/json",
+    )
+
+    assert page.status_code == 200
+    assert_cookies_deleted(page)
+    assert rotated.status_code == 401
+    assert bearer.status_code == 401
+    assert errors() == []

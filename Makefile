@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+FUZZ_SECONDS ?= 60
 
-.PHONY: help install install-dev run serve test lint migrate bench
+.PHONY: help install install-dev run serve test lint migrate bench fuzz
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
@@ -44,6 +45,9 @@ serve: migrate ## Serve as in production: collectstatic, then gunicorn on :$(POR
 
 test: install-dev ## Run the whole test suite
 	$(BIN)/python -m pytest
+
+fuzz: install-dev ## Fuzz the token path for FUZZ_SECONDS (60); crashes go to .fuzz/crashes/
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m tests.fuzz.fuzz_tokens
 
 lint: install-dev ## Check style with ruff
 	$(BIN)/ruff check .

@@ -8,6 +8,8 @@ verified.
 """
 
 import json
+import re
+import uuid
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -47,6 +49,23 @@ TIME_CLAIMS = ("exp", "iat", AUTH_TIME_CLAIM)
 STRING_CLAIMS = ("jti", "token_type", "user_id", SESSION_ID_CLAIM)
 # 9999-12-31: beyond it datetime cannot represent a timestamp at all.
 MAX_EPOCH = 253_402_300_799
+
+# Nothing longer is decoded at all. Browsers drop a cookie whose name and
+# value pass 4096 bytes (the least RFC 6265 6.1 asks them to keep, and what
+# they keep; ASVS 3.3.5), so a longer token was never one of ours, and
+# Bearer tokens are the same tokens. Ours are 413 characters (HS256), 477
+# (ES256, EdDSA), 734 (RS256 with the 2048-bit keys `jwt_keys generate`
+# makes) and 1758 with an 8192-bit RSA key.
+MAX_TOKEN_LENGTH = 4096
+# Nothing longer is parsed as a header. Ours are {"alg","kid","typ"}: 70
+# characters with HS256, 91 with a generated asymmetric kid, 134 with the
+# longest kid KID_PATTERN allows. 256 characters decode to 192 bytes, which
+# also caps JSON nesting far below Python's recursion limit.
+MAX_HEADER_SEGMENT_LENGTH = 256
+# The JWS compact serialization (RFC 7515 7.1) as we issue it: three
+# unpadded base64url segments. Anything else, non-ASCII bytes above all, is
+# refused before a byte of it is decoded.
+COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 
 def jwt_settings():
@@ -101,6 +120,7 @@ class StrictTokenBackend(TokenBackend):
 
     def decode(self, token, verify=True):
         try:
+            token = well_formed_token(token)
             payload = jwt.decode(
                 token,
                 self.get_verifying_key(token) if verify else None,
@@ -115,29 +135,55 @@ class StrictTokenBackend(TokenBackend):
             )
         except jwt.ExpiredSignatureError as exc:
             raise TokenBackendExpiredToken("Token is expired") from exc
-        except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
+        except (jwt.InvalidTokenError, ValueError, TypeError, RecursionError) as exc:
             # ValueError/TypeError: PyJWT lets some malformed inputs through
             # as plain Python errors; they are invalid tokens all the same.
+            # RecursionError: JSON nested deeper than the stack has room for
+            # (issue 12). Whichever parser meets it, the token is invalid;
+            # every token class decodes here, so nothing else must catch it.
             raise TokenBackendError("Token is invalid") from exc
         if verify and not has_well_typed_claims(payload):
             raise TokenBackendError("Token is invalid")
         return payload
 
 
+def well_formed_token(token) -> str:
+    """Return `token` as text if it has the shape of one of ours; else raise."""
+    # The only work done on a client's bytes before refusing them: a length
+    # check, then one linear match (the segments' class excludes the dots,
+    # so it cannot backtrack).
+    if not isinstance(token, str | bytes) or len(token) > MAX_TOKEN_LENGTH:
+        raise jwt.DecodeError("The token is too long, or not text.")
+    if isinstance(token, bytes):
+        # Never fails; COMPACT_JWS then admits ASCII only.
+        token = token.decode("latin-1")
+    if not COMPACT_JWS.fullmatch(token):
+        raise jwt.DecodeError("The token is not three base64url segments.")
+    return token
+
+
 def unverified_header(token) -> dict:
     """Return a token's JOSE header, read before anything is verified."""
     # Only the first segment is decoded: jwt.get_unverified_header() decodes
     # the whole token, which jwt.decode() is about to do again anyway.
-    if isinstance(token, bytes):
-        token = token.decode("latin-1")
-    return dict(_parse_header_segment(token.partition(".")[0]))
+    segment = well_formed_token(token).partition(".")[0]
+    if len(segment) > MAX_HEADER_SEGMENT_LENGTH:
+        raise jwt.DecodeError("The token's header is too long.")
+    return dict(_parse_header_segment(segment))
 
 
 @lru_cache(maxsize=64)
 def _parse_header_segment(segment: str) -> tuple:
     # Every token signed by one key has the same header, so its parse is
     # remembered (a pure function of the text; nothing is trusted from it).
-    header = json.loads(base64url_decode(segment))
+    # lru_cache keeps only parses that succeed, and segments are short
+    # (MAX_HEADER_SEGMENT_LENGTH), so what clients send cannot fill memory.
+    try:
+        header = json.loads(base64url_decode(segment))
+    except (ValueError, RecursionError) as exc:
+        # ValueError: not base64, not UTF-8 or not JSON. RecursionError:
+        # nested deeper than the stack left (the 1000 "[" of issue 12).
+        raise jwt.DecodeError("The token's header is not JSON.") from exc
     if not isinstance(header, dict):
         raise jwt.InvalidTokenError("The token's header is not an object.")
     return tuple(header.items())
@@ -145,10 +191,24 @@ def _parse_header_segment(segment: str) -> tuple:
 
 def has_well_typed_claims(payload: dict) -> bool:
     """Return whether the claims this site reads have the types it expects."""
-    return all(
-        type(payload[claim]) is int and 0 <= payload[claim] <= MAX_EPOCH
-        for claim in TIME_CLAIMS
-    ) and all(type(payload[claim]) is str for claim in STRING_CLAIMS)
+    return (
+        all(
+            type(payload[claim]) is int and 0 <= payload[claim] <= MAX_EPOCH
+            for claim in TIME_CLAIMS
+        )
+        and all(type(payload[claim]) is str for claim in STRING_CLAIMS)
+        and _is_canonical_uuid(payload[SESSION_ID_CLAIM])
+    )
+
+
+def _is_canonical_uuid(text: str) -> bool:
+    # sid is looked up as a Session primary key, where anything but a UUID
+    # raises (a 500, found by the fuzzer on a token signed with our key).
+    # We issue str(session.pk) only, so no other spelling is accepted.
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
 
 
 @lru_cache(maxsize=1)

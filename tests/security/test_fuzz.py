@@ -6,6 +6,8 @@ References: OWASP Input Validation Cheat Sheet, ASVS 5.0 V1/V2 (input
 handling), RFC 8725 3.x (token parsing).
 """
 
+import base64
+import json
 from decimal import Decimal
 
 import pytest
@@ -122,6 +124,55 @@ def test_any_authorization_header_gets_an_answer(fuzz_setup, value):
 def test_any_bearer_token_gets_a_401(fuzz_setup, token):
     response = Client().get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 401
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+# Header segments as an attacker builds them: JSON nested to any depth (the
+# 1000 "[" of issue 12), any JSON value, any bytes.
+header_json = st.one_of(
+    st.builds(
+        lambda opener, depth: opener * depth,
+        st.sampled_from([b"[", b'{"a":', b'{"alg":[']),
+        st.integers(min_value=0, max_value=3000),
+    ),
+    json_values.map(lambda value: json.dumps(value).encode()),
+    st.binary(max_size=300),
+)
+base64url_segments = st.text(
+    alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+    max_size=3000,
+)
+
+
+def assert_refused_everywhere(token):
+    """A 401 for the token as Bearer, as the access cookie and to verify."""
+    bearer = Client().get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    cookie = Client()
+    cookie.cookies[settings.JWT_COOKIE_ACCESS_NAME] = token
+    verify = Client().post(
+        "/api/token/verify/", {"token": token}, content_type="application/json"
+    )
+    assert bearer.status_code == 401
+    assert cookie.get("/api/me/").status_code == 401
+    # Blank, or past the field's max_length, the body is invalid before it
+    # is a token.
+    assert verify.status_code == (401 if 0 < len(token) <= 8192 else 400)
+
+
+@FUZZ
+@given(header=header_json, payload=json_values, signature=st.binary(max_size=64))
+def test_any_json_in_the_header_gets_a_401(fuzz_setup, header, payload, signature):
+    payload_segment = b64(json.dumps(payload).encode())
+    assert_refused_everywhere(f"{b64(header)}.{payload_segment}.{b64(signature)}")
+
+
+@FUZZ
+@given(segments=st.lists(base64url_segments, min_size=1, max_size=4))
+def test_base64url_segments_of_any_length_get_a_401(fuzz_setup, segments):
+    assert_refused_everywhere(".".join(segments))
 
 
 ENDPOINTS = [

@@ -10,6 +10,7 @@ from .exceptions import LockedOut
 from .forms import LoginForm, check_password_attempt
 from .lockout import is_locked_out, lockout_message, retry_after_seconds
 from .models import Session, User, normalize_email
+from .tokens import MAX_TOKEN_LENGTH
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -80,11 +81,11 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class RefreshTokenSerializer(serializers.Serializer):
-    refresh = fields.CharField(max_length=8192)
+    refresh = fields.CharField(max_length=MAX_TOKEN_LENGTH)
 
 
 class TokenSerializer(serializers.Serializer):
-    token = fields.CharField(max_length=8192)
+    token = fields.CharField(max_length=MAX_TOKEN_LENGTH)
 
 
 # Shown when a cookie-based call arrives without a usable refresh cookie.

@@ -123,6 +123,9 @@ class Session(models.Model):
     refresh_jti = models.CharField(max_length=64, unique=True)
     previous_refresh_jti = models.CharField(max_length=64, blank=True, db_index=True)
     rotated_at = models.DateTimeField(null=True, blank=True)
+    # The key that signed the current refresh token and its access tokens,
+    # so that an emergency key retirement finds the sessions it must end.
+    signing_kid = models.CharField(_("signed by key"), max_length=64, blank=True)
     successor_access = models.TextField(blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(

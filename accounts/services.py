@@ -134,6 +134,7 @@ def log_in(*, request, user: User, replacing: str | None = None) -> TokenPair:
     )
     pair = _issue_token_pair(session, auth_time=datetime_to_epoch(now))
     session.refresh_jti = pair.refresh["jti"]
+    session.signing_kid = pair.refresh.kid
     session.save(force_insert=True)
     # A new login gets a new CSRF token (as django.contrib.auth.login does),
     # so a token planted before the login is worthless after it. Clients that
@@ -191,6 +192,7 @@ def _rotate(session: Session, refresh: RefreshToken, *, now) -> TokenPair:
     )
     session.previous_refresh_jti = refresh["jti"]
     session.refresh_jti = pair.refresh["jti"]
+    session.signing_kid = pair.refresh.kid
     session.rotated_at = now
     session.last_used_at = now
     session.successor_access = str(pair.access)
@@ -198,6 +200,7 @@ def _rotate(session: Session, refresh: RefreshToken, *, now) -> TokenPair:
         update_fields=[
             "previous_refresh_jti",
             "refresh_jti",
+            "signing_kid",
             "rotated_at",
             "last_used_at",
             "successor_access",

@@ -108,10 +108,10 @@ class SessionAdmin(admin.ModelAdmin):
     list_filter = ("revoked_reason", ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("user__email", "ip_address")
     list_select_related = ("user",)
-    # The grace interval's stored access token is a credential: never shown.
-    exclude = ("successor_access",)
+    # Claims for the grace interval: of no use to staff.
+    exclude = ("successor_claims",)
     readonly_fields = [
-        *(f.name for f in Session._meta.fields if f.name != "successor_access"),
+        *(f.name for f in Session._meta.fields if f.name != "successor_claims"),
         "device",
     ]
     actions = ("revoke_sessions",)

@@ -15,11 +15,14 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.utils import quote
 from django.core import mail
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -348,3 +351,53 @@ def test_upgrading_forgets_the_stored_tokens_and_keeps_the_signing_kid():
         ("r1", ""),
         ("r2", ""),
     }
+
+
+# --- the admin ---------------------------------------------------------------
+
+
+def every_admin_page(client) -> dict:
+    """Return every changelist and change page of the admin, by URL."""
+    urls = []
+    for model in admin.site._registry:
+        name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        urls.append(reverse(f"{name}_changelist"))
+        for pk in model._default_manager.values_list("pk", flat=True)[:50]:
+            urls.append(reverse(f"{name}_change", args=[quote(pk)]))
+    return {url: client.get(url) for url in urls}
+
+
+def test_no_admin_page_shows_a_token(browser, app_client, superuser, user):
+    tokens, _ = go_through_every_flow(
+        Client(enforce_csrf_checks=True), app_client, user
+    )
+    # A record as the old code left it: the admin must not show it either.
+    backend = get_token_backend()
+    live = next(t for t in tokens if backend.decode(t)["token_type"] == "refresh")
+    record = OutstandingToken.objects.get(jti=backend.decode(live)["jti"])
+    OutstandingToken.objects.filter(pk=record.pk).update(token=live)
+    browser.get(reverse("accounts:login"))
+    browser.post(
+        reverse("accounts:login"),
+        {
+            "email": superuser.email,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": browser.cookies[settings.CSRF_COOKIE_NAME].value,
+        },
+    )
+
+    pages = every_admin_page(browser)
+
+    assert {page.status_code for page in pages.values()} == {200}
+    showing = [url for url, page in pages.items() if tokens_in(page.content.decode())]
+    assert showing == []
+    # Among them the pages that matter, showing their records.
+    session = Session.objects.get(pk=backend.decode(live)["sid"])
+    session_page = reverse("admin:accounts_session_change", args=[session.pk])
+    records = reverse("admin:token_blacklist_outstandingtoken_changelist")
+    record_page = reverse(
+        "admin:token_blacklist_outstandingtoken_change", args=[record.pk]
+    )
+    assert session.signing_kid in pages[session_page].content.decode()
+    assert record.jti in pages[records].content.decode()
+    assert record.jti in pages[record_page].content.decode()

@@ -185,7 +185,12 @@ class LiveSettingsMixin:
     kid: str | None = None
 
     def __str__(self) -> str:
-        return self.token_backend.encode(self.payload, kid=self.kid)
+        # Claims in one fixed order, so that the same claims always give the
+        # same token: the grace interval signs stored claims again, and a
+        # store may hand them back reordered (PostgreSQL's jsonb does).
+        return self.token_backend.encode(
+            dict(sorted(self.payload.items())), kid=self.kid
+        )
 
     @classmethod
     def from_claims(cls, claims: dict, *, kid: str):

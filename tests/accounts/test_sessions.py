@@ -162,6 +162,27 @@ def test_a_refresh_racing_a_rotation_gets_the_same_successor_with_every_algorith
     assert refresh(browser).status_code == 200
 
 
+def test_a_race_gets_the_same_tokens_whatever_order_the_claims_come_back_in(
+    logged_in,
+):
+    old_refresh = auth_cookie(logged_in, "refresh")
+    first = refresh(logged_in)
+    first_pair = first.cookies[ACCESS].value, first.cookies[REFRESH].value
+    # As PostgreSQL's jsonb hands them back: in an order of its own.
+    session = Session.objects.get()
+    Session.objects.update(
+        successor_claims={
+            kind: dict(reversed(claims.items()))
+            for kind, claims in session.successor_claims.items()
+        }
+    )
+    logged_in.cookies[REFRESH] = old_refresh
+
+    second = refresh(logged_in)
+
+    assert (second.cookies[ACCESS].value, second.cookies[REFRESH].value) == first_pair
+
+
 def test_a_refresh_racing_a_rotation_gets_the_successor_its_key_signed(
     settings, tmp_path, browser, user
 ):

@@ -274,8 +274,7 @@ def test_no_log_line_holds_a_token_or_a_reset_link(browser, app_client, user, ca
     with CaptureQueriesContext(connection):
         tokens, reset_tokens = go_through_every_flow(browser, app_client, user)
 
-    formatter = JSONFormatter()
-    lines = [formatter.format(record) for record in caplog.records]
+    lines = configured_log_lines(caplog.records)
     assert any("auth_event" in line for line in lines)
     assert any("accounts_session" in line for line in lines)  # SQL was logged
     found = {
@@ -285,6 +284,45 @@ def test_no_log_line_holds_a_token_or_a_reset_link(browser, app_client, user, ca
     }
     assert not found, f"{len(found)} secret(s) logged"
     assert tokens
+
+
+def configured_log_lines(records) -> list[str]:
+    """Return `records` as the site's log handlers write them, text and JSON."""
+    formatters = [
+        handler.formatter
+        for handler in logging.getLogger().handlers
+        if type(handler) is logging.StreamHandler  # not pytest's capture
+    ]
+    assert formatters
+    formatters.append(JSONFormatter())
+    return [f.format(record) for f in formatters for record in records]
+
+
+def test_a_reset_link_refused_during_a_lockout_is_logged_without_its_token(
+    settings, browser, user, caplog
+):
+    # Django logs every 4xx with its path, and this path holds the token:
+    # the owner's valid link is refused while someone has locked the address.
+    settings.AXES_FAILURE_LIMIT = 3
+    csrf = settings.CSRF_COOKIE_NAME
+    browser.get(reverse("accounts:password_reset"))
+    browser.post(
+        reverse("accounts:password_reset"),
+        {"email": user.email, "csrfmiddlewaretoken": browser.cookies[csrf].value},
+    )
+    link = RESET_LINK.search(mail.outbox[-1].body)
+    for guess in range(3):
+        browser.get(
+            reverse("accounts:password_reset_confirm", args=[link["uid"], f"x-{guess}"])
+        )
+    caplog.set_level(logging.INFO)
+
+    refused = browser.get(link[0])
+
+    assert refused.status_code == 429
+    lines = configured_log_lines(caplog.records)
+    assert any("Too Many Requests" in line for line in lines)
+    assert [line for line in lines if reset_secrets_in(line, {link["token"]})] == []
 
 
 def test_simplejwts_own_ways_of_recording_a_token_store_no_token_either(user):

@@ -225,9 +225,10 @@ def _successor_pair(session: Session) -> TokenPair:
     # verifies and keeps its private part until it is retired, and a copy
     # signed by the new key would be a token whose key the session does not
     # record, which an emergency retirement of that key would then miss. If
-    # the key is gone (retired in an emergency, which ended this session, or
-    # a new HS256 secret) the pair cannot be had again: the request is
-    # refused rather than given a token the retirement meant to kill.
+    # that key can no longer sign (gone from the key file, or kept there as a
+    # public key only) the pair cannot be had again: the request is refused
+    # rather than given a token signed by a key the session never recorded.
+    # (An emergency retirement of it has ended this session anyway.)
     #
     # Sessions rotated before their claims were kept (migration 0007) have
     # none: the racing request is refused (and may log its browser out), but

@@ -75,7 +75,7 @@ class StrictTokenBackend(TokenBackend):
         key_set = keys.get_key_set()
         key = key_set.active if kid is None else key_set.signer(kid)
         if key is None:
-            raise TokenBackendError("The key that signed this token is retired.")
+            raise TokenBackendError("The key that signed this token cannot sign.")
         jwt_payload = payload.copy()
         if self.audience is not None:
             jwt_payload["aud"] = self.audience

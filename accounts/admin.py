@@ -1,3 +1,4 @@
+import rest_framework_simplejwt.token_blacklist.admin  # noqa: F401
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -6,9 +7,21 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from rest_framework_simplejwt.token_blacklist.models import (
+    BlacklistedToken,
+    OutstandingToken,
+)
 
 from . import lockout, services
 from .models import SecurityEvent, Session, User
+
+# SimpleJWT's admin (imported above, so it has registered whatever the order
+# of INSTALLED_APPS) shows OutstandingToken.token, a usable refresh token
+# until migration 0008, to whoever may view the records, and lets staff edit
+# and delete blacklist entries. RefreshTokenRecordAdmin below lists both
+# read-only, and shows no token even of a row that still held one.
+admin.site.unregister(OutstandingToken)
+admin.site.unregister(BlacklistedToken)
 
 
 class UserChangeAdminForm(UserChangeForm):
@@ -125,10 +138,10 @@ class SessionAdmin(admin.ModelAdmin):
     list_filter = ("revoked_reason", ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("user__email", "ip_address")
     list_select_related = ("user",)
-    # The grace interval's stored access token is a credential: never shown.
-    exclude = ("successor_access",)
+    # Claims for the grace interval: of no use to staff.
+    exclude = ("successor_claims",)
     readonly_fields = [
-        *(f.name for f in Session._meta.fields if f.name != "successor_access"),
+        *(f.name for f in Session._meta.fields if f.name != "successor_claims"),
         "device",
     ]
     actions = ("revoke_sessions",)
@@ -160,6 +173,39 @@ class SessionAdmin(admin.ModelAdmin):
             % {"count": len(sessions)},
             messages.SUCCESS,
         )
+
+
+@admin.register(OutstandingToken)
+class RefreshTokenRecordAdmin(admin.ModelAdmin):
+    """Every refresh token issued, by jti: who, when, until when, blacklisted."""
+
+    list_display = ("jti", "user", "created_at", "expires_at", "blacklisted")
+    search_fields = ("jti", "user__email")
+    list_select_related = ("user", "blacklistedtoken")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    # Never "token" (see the unregister above).
+    fields = ("jti", "user", "created_at", "expires_at", "blacklisted_at")
+    readonly_fields = fields
+
+    @admin.display(boolean=True, description=_("blacklisted"))
+    def blacklisted(self, obj):
+        return hasattr(obj, "blacklistedtoken")
+
+    @admin.display(description=_("blacklisted at"))
+    def blacklisted_at(self, obj):
+        return obj.blacklistedtoken.blacklisted_at if self.blacklisted(obj) else None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The record of what was issued; purge_expired_sessions removes it
+        # once it has expired (and its blacklist entry with it).
+        return False
 
 
 @admin.register(SecurityEvent)

@@ -95,6 +95,11 @@ class KeySet:
     # Every key that still verifies, the active one included, by kid.
     verifying: MappingProxyType
 
+    def signer(self, kid: str) -> Key | None:
+        """Return the key `kid` if it is still in the set and can sign."""
+        key = self.verifying.get(kid)
+        return key if key is not None and key.signing_key is not None else None
+
     def public_jwks(self) -> dict:
         """Return the JWK Set document of the public keys (none for HMAC)."""
         return {

@@ -131,7 +131,13 @@ class Session(models.Model):
     refresh_jti = models.CharField(max_length=64, unique=True)
     previous_refresh_jti = models.CharField(max_length=64, blank=True, db_index=True)
     rotated_at = models.DateTimeField(null=True, blank=True)
-    successor_access = models.TextField(blank=True)
+    # The key that signed the current refresh token and its access tokens,
+    # so that an emergency key retirement finds the sessions it must end.
+    signing_kid = models.CharField(_("signed by key"), max_length=64, blank=True)
+    # The claims, never the tokens, of the pair the last rotation issued: a
+    # request that raced it gets that same pair, signed again by
+    # signing_kid. Claims log nobody in; the key is not in the database.
+    successor_claims = models.JSONField(default=dict, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(
         max_length=32, choices=RevokeReason.choices, blank=True

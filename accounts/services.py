@@ -134,6 +134,7 @@ def log_in(*, request, user: User, replacing: str | None = None) -> TokenPair:
     )
     pair = _issue_token_pair(session, auth_time=datetime_to_epoch(now))
     session.refresh_jti = pair.refresh["jti"]
+    session.signing_kid = pair.refresh.kid
     session.save(force_insert=True)
     # A new login gets a new CSRF token (as django.contrib.auth.login does),
     # so a token planted before the login is worthless after it. Clients that
@@ -191,16 +192,21 @@ def _rotate(session: Session, refresh: RefreshToken, *, now) -> TokenPair:
     )
     session.previous_refresh_jti = refresh["jti"]
     session.refresh_jti = pair.refresh["jti"]
+    session.signing_kid = pair.refresh.kid
     session.rotated_at = now
     session.last_used_at = now
-    session.successor_access = str(pair.access)
+    session.successor_claims = {
+        "refresh": pair.refresh.payload,
+        "access": pair.access.payload,
+    }
     session.save(
         update_fields=[
             "previous_refresh_jti",
             "refresh_jti",
+            "signing_kid",
             "rotated_at",
             "last_used_at",
-            "successor_access",
+            "successor_claims",
         ]
     )
     log_auth_event("refresh", user_id=session.user_id, sid=session.pk)
@@ -208,13 +214,36 @@ def _rotate(session: Session, refresh: RefreshToken, *, now) -> TokenPair:
 
 
 def _successor_pair(session: Session) -> TokenPair:
-    """Return the pair the session's last rotation issued."""
-    outstanding = OutstandingToken.objects.get(jti=session.refresh_jti)
-    return TokenPair(
-        session=session,
-        access=AccessToken(session.successor_access),
-        refresh=RefreshToken(outstanding.token),
-    )
+    """Return the pair the session's last rotation issued, signed again."""
+    # The same claims, the jti above all, make it the same pair: the session
+    # takes exactly one refresh jti next. HS256, RS256 and EdDSA signatures
+    # are deterministic, so the tokens are byte for byte the first ones;
+    # ES256 draws a fresh nonce, so only the signature bytes differ.
+    #
+    # Signed by the key that signed them the first time (signing_kid), even
+    # if `jwt_keys activate` made another key active since: that key still
+    # verifies and keeps its private part until it is retired, and a copy
+    # signed by the new key would be a token whose key the session does not
+    # record, which an emergency retirement of that key would then miss. If
+    # that key can no longer sign (gone from the key file, or kept there as a
+    # public key only) the pair cannot be had again: the request is refused
+    # rather than given a token signed by a key the session never recorded.
+    # (An emergency retirement of it has ended this session anyway.)
+    #
+    # Sessions rotated before their claims were kept (migration 0007) have
+    # none: the racing request is refused (and may log its browser out), but
+    # it is no reuse, so the session is not ended.
+    claims = session.successor_claims
+    try:
+        return TokenPair(
+            session=session,
+            access=AccessToken.from_claims(claims["access"], kid=session.signing_kid),
+            refresh=RefreshToken.from_claims(
+                claims["refresh"], kid=session.signing_kid
+            ),
+        )
+    except (KeyError, TypeError, TokenError) as exc:
+        raise SessionEnded("Token is invalid or expired") from exc
 
 
 def _revoke_sessions(sessions, *, reason: str) -> None:

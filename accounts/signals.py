@@ -5,6 +5,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from . import services, session_state
 from .lockout import RESET_LINK_COUNTER, attempted_email, is_reset_link_attempt
@@ -103,3 +104,12 @@ def end_sessions_after_password_change(sender, instance, **kwargs):
 def forget_deleted_session(sender, instance, **kwargs):
     """Refuse the tokens of a session whose row is gone (user deleted)."""
     session_state.mark_revoked([instance.pk])
+
+
+@receiver(pre_save, sender=OutstandingToken)
+def never_store_the_token(sender, instance, **kwargs):
+    """Save SimpleJWT's token record without the token itself."""
+    # RefreshToken.for_session stores none; this covers SimpleJWT's own
+    # for_user() and blacklist(), which would write the token into the row
+    # for anyone who reads the database or a backup to use.
+    instance.token = ""

@@ -21,6 +21,7 @@ from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import (
     TokenBackendError,
     TokenBackendExpiredToken,
+    TokenError,
 )
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
@@ -87,8 +88,13 @@ class StrictTokenBackend(TokenBackend):
     REQUIRED_CLAIMS.
     """
 
-    def encode(self, payload: dict) -> str:
-        key = keys.get_key_set().active
+    def encode(self, payload: dict, *, kid: str | None = None) -> str:
+        # A token that was issued names its key (RefreshToken.for_session):
+        # signed again, it is signed by that key, never silently by another.
+        key_set = keys.get_key_set()
+        key = key_set.active if kid is None else key_set.signer(kid)
+        if key is None:
+            raise TokenBackendError("The key that signed this token cannot sign.")
         jwt_payload = payload.copy()
         if self.audience is not None:
             jwt_payload["aud"] = self.audience
@@ -232,6 +238,33 @@ def get_token_backend() -> StrictTokenBackend:
 
 class LiveSettingsMixin:
     lifetime_setting: str
+    # The kid of the key that signs this token; None: whichever is active.
+    # Issued tokens name theirs (for_session), so every str() of one is
+    # signed by the key its session records, even if another key became
+    # active in between.
+    kid: str | None = None
+
+    def __str__(self) -> str:
+        # Claims in one fixed order, so that the same claims always give the
+        # same token: the grace interval signs stored claims again, and a
+        # store may hand them back reordered (PostgreSQL's jsonb does).
+        return self.token_backend.encode(
+            dict(sorted(self.payload.items())), kid=self.kid
+        )
+
+    @classmethod
+    def from_claims(cls, claims: dict, *, kid: str):
+        """Return the token of exactly `claims`, signed by key `kid` and verified."""
+        token = cls()
+        token.payload = dict(claims)
+        token.kid = kid
+        try:
+            # The checks every reader of it makes (key, claims, expiry): a
+            # token that would be refused is never handed out.
+            cls(str(token))
+        except TokenBackendError as exc:
+            raise TokenError("Token is invalid") from exc
+        return token
 
     @property
     def lifetime(self) -> timedelta:
@@ -271,12 +304,16 @@ class RefreshToken(LiveSettingsMixin, tokens.RefreshToken):
         token[jwt_settings().USER_ID_CLAIM] = str(session.user_id)
         token[AUTH_TIME_CLAIM] = auth_time
         token[SESSION_ID_CLAIM] = str(session.pk)
+        token.kid = keys.get_key_set().active.kid
         if token.expires_at > session.expires_at:
             token.set_exp(from_time=session.expires_at, lifetime=timedelta(0))
         OutstandingToken.objects.create(
             user_id=session.user_id,
             jti=token["jti"],
-            token=str(token),
+            # Not the token: whoever reads the table would hold every live
+            # login. The blacklist and flushexpiredtokens need only the jti
+            # and the times.
+            token="",
             created_at=token.current_time,
             expires_at=token.expires_at,
         )
@@ -285,6 +322,7 @@ class RefreshToken(LiveSettingsMixin, tokens.RefreshToken):
     @property
     def access_token(self) -> AccessToken:
         access = super().access_token
+        access.kid = self.kid
         # An access token never outlives the refresh token it came from.
         access["exp"] = min(access["exp"], self["exp"])
         return access

@@ -448,7 +448,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "text": {"format": "%(levelname)s %(name)s %(message)s"},
+        "text": {
+            "class": "authsite.logging.TextFormatter",
+            "format": "%(levelname)s %(name)s %(message)s",
+        },
         "json": {"()": "authsite.logging.JSONFormatter"},
     },
     "handlers": {

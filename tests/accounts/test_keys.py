@@ -154,6 +154,20 @@ def test_a_token_of_an_inactive_but_not_retired_key_is_still_accepted(
     assert header_of(auth_cookie(browser, "access"))["kid"] == new
 
 
+def test_a_session_records_the_key_that_signed_its_tokens(algorithm, browser, user):
+    old = generate_key()
+    log_in(browser, user.email)
+    assert Session.objects.get().signing_kid == old
+    new = generate_key()
+    jwt_keys("activate", new)
+
+    post_json(browser, "api:token-refresh", **csrf_headers(browser))
+
+    assert Session.objects.get().signing_kid == new
+    assert header_of(auth_cookie(browser, "refresh"))["kid"] == new
+    assert header_of(auth_cookie(browser, "access"))["kid"] == new
+
+
 def test_a_new_key_is_published_but_signs_nothing_until_activated(
     algorithm, browser, user
 ):

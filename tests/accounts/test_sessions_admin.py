@@ -1,13 +1,17 @@
 """Staff tools for sessions: revoke from the admin, read the security log."""
 
 from django.conf import settings
+from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.token_blacklist.models import (
+    BlacklistedToken,
+    OutstandingToken,
+)
 
 from accounts.models import SecurityEvent, Session
-from tests.conftest import log_in
+from tests.conftest import csrf_headers, log_in
 
 
 def admin_post(client, url, data):
@@ -60,6 +64,41 @@ def test_the_security_log_is_read_only_and_searchable(browser, superuser, user):
         ).status_code
         == 403
     )
+
+
+def test_token_records_are_read_only_and_say_which_are_blacklisted(
+    browser, superuser, user
+):
+    from django.test import Client
+
+    owner = Client()
+    log_in(owner, user.email)
+    first = Session.objects.get(user=user).refresh_jti
+    owner.post(reverse("api:token-refresh"), **csrf_headers(owner))
+    second = Session.objects.get(user=user).refresh_jti
+    log_in(browser, superuser.email)
+    record = OutstandingToken.objects.get(jti=first)
+
+    listing = browser.get(
+        reverse("admin:token_blacklist_outstandingtoken_changelist"), {"q": user.email}
+    )
+    change = browser.get(
+        reverse("admin:token_blacklist_outstandingtoken_change", args=[record.pk])
+    )
+
+    assert listing.status_code == change.status_code == 200
+    rows = {row.jti: row for row in listing.context["cl"].result_list}
+    assert set(rows) == {first, second}
+    model_admin = listing.context["cl"].model_admin
+    assert model_admin.blacklisted(rows[first])
+    assert not model_admin.blacklisted(rows[second])
+    assert b'name="_save"' not in change.content
+    for action in ("add", "delete"):
+        args = [] if action == "add" else [record.pk]
+        url = reverse(f"admin:token_blacklist_outstandingtoken_{action}", args=args)
+        assert browser.get(url).status_code == 403
+    # Blacklist entries are shown with their record, never edited on their own.
+    assert not admin.site.is_registered(BlacklistedToken)
 
 
 def test_staff_setting_a_password_ends_the_users_sessions(browser, superuser, user):

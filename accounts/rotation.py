@@ -203,7 +203,7 @@ def end_sessions_signed_with(kid: str) -> int:
             SecurityEvent.Type.SESSION_REVOKED,
             user=session.user,
             session=session,
-            detail=f"The signing key {kid} was retired in an emergency; the "
-            "session it signed ended.",
+            detail=f"A session was ended because the key that signed it ({kid}) "
+            "was retired in an emergency.",
         )
     return len(signed)

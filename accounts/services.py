@@ -19,6 +19,8 @@ from django.contrib.auth import user_logged_in
 from django.db import transaction
 from django.middleware.csrf import rotate_token
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import (
     BlacklistedToken,
@@ -62,6 +64,21 @@ class TokenPair:
     @property
     def session_expires_at(self) -> datetime:
         return self.session.expires_at
+
+
+# Completes "A session was ended ..." in the security log, for each reason.
+REVOKED_BECAUSE = {
+    Reason.LOGOUT: gettext_lazy("by logging out"),
+    Reason.REPLACED: gettext_lazy("by a new login on the same device"),
+    Reason.ENDED_BY_USER: gettext_lazy("from the sessions page"),
+    Reason.PASSWORD_CHANGED: gettext_lazy("because the password was changed"),
+    Reason.PASSWORD_RESET: gettext_lazy("because the password was reset"),
+    Reason.REUSE_DETECTED: gettext_lazy(
+        "because an old sign-in token of it was used again"
+    ),
+    Reason.ACCOUNT_DEACTIVATED: gettext_lazy("because the account was deactivated"),
+    Reason.ADMIN: gettext_lazy("by staff"),
+}
 
 
 def log_auth_event(event: str, *, user_id=None, sid=None, request=None) -> None:
@@ -180,7 +197,6 @@ def rotate_refresh_token(*, raw_token: str, request=None) -> TokenPair:
             user=session.user,
             session=session,
             request=request,
-            detail="A rotated refresh token was presented again; session ended.",
         )
     raise SessionEnded("Token is invalid or expired")
 
@@ -308,7 +324,8 @@ def end_session(*, user: User, session_id, request=None, reason=Reason.ENDED_BY_
         user=user,
         session=session,
         request=request,
-        detail=str(Reason(reason).label),
+        detail=_("A session on %(device)s was ended %(why)s.")
+        % {"device": session.device, "why": REVOKED_BECAUSE[reason]},
     )
     return session
 
@@ -326,7 +343,12 @@ def end_sessions(*, user: User, reason: str, keep=None, request=None) -> int:
             Event.SESSION_REVOKED,
             user=user,
             request=request,
-            detail=f"{len(sessions)} session(s) ended: {Reason(reason).label}.",
+            detail=ngettext(
+                "%(count)d session was ended %(why)s.",
+                "%(count)d sessions were ended %(why)s.",
+                len(sessions),
+            )
+            % {"count": len(sessions), "why": REVOKED_BECAUSE[reason]},
         )
     return len(sessions)
 

@@ -51,6 +51,17 @@ def record_lockout(sender, request=None, username=None, ip_address=None, **kwarg
     )
 
 
+@receiver(post_save, sender=User)
+def end_sessions_of_deactivated_user(sender, instance, created, **kwargs):
+    """End every session of a user who has just been deactivated."""
+    # Whoever unticks "active" (admin, shell, a script) ends the sessions at
+    # once; the request path also checks is_active on every request.
+    if not created and not instance.is_active:
+        services.end_sessions(
+            user=instance, reason=Session.RevokeReason.ACCOUNT_DEACTIVATED
+        )
+
+
 def _is_user_model(model) -> bool:
     # The historical User of a data migration is another class of the same
     # label; its password changes end sessions all the same.

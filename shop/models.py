@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -74,17 +75,10 @@ class Product(models.Model):
 
 
 class CartQuerySet(models.QuerySet):
-    def with_items(self):
-        """Fetch the items and their products along, in one query more."""
-        return self.prefetch_related(
-            Prefetch(
-                "items",
-                queryset=CartItem.objects.select_related("product").order_by("pk"),
-            )
-        )
-
     def open_for(self, user):
-        """Return the user's cart, creating it on first use."""
+        """Return the user's cart to add to, creating it on the first add."""
+        # Only adding calls this: reading a cart (a GET) must never create one,
+        # and changing or removing a line needs a cart that is already there.
         cart, _created = self.get_or_create(user=user)
         return cart
 
@@ -108,15 +102,6 @@ class Cart(models.Model):
 
     def __str__(self):
         return _("Cart of %(user)s") % {"user": self.user}
-
-    @property
-    def total(self) -> Decimal:
-        return sum((item.line_total for item in self.items.all()), Decimal("0.00"))
-
-    @property
-    def count(self) -> int:
-        """Return the number of units in the cart (not of lines)."""
-        return sum(item.quantity for item in self.items.all())
 
     def add(self, product: Product, quantity: int = 1) -> tuple["CartItem", bool]:
         """Add units of a product, to its existing line if there is one."""
@@ -194,6 +179,12 @@ def validate_quantity(quantity: int) -> None:
         )
 
 
+class CartItemQuerySet(models.QuerySet):
+    def in_cart_of(self, user):
+        """Select the lines of the user's cart, with their products, as added."""
+        return self.filter(cart__user=user).select_related("product").order_by("pk")
+
+
 class CartItem(models.Model):
     """One product in a cart, with how many units of it."""
 
@@ -209,6 +200,8 @@ class CartItem(models.Model):
     quantity = models.PositiveSmallIntegerField(
         _("quantity"), default=1, validators=quantity_validators
     )
+
+    objects = CartItemQuerySet.as_manager()
 
     class Meta:
         ordering = ("pk",)
@@ -228,6 +221,28 @@ class CartItem(models.Model):
     @property
     def line_total(self) -> Decimal:
         return self.product.price * self.quantity
+
+
+@dataclass(frozen=True)
+class CartContents:
+    """What a user's cart holds, read in one query without creating the cart."""
+
+    items: list[CartItem]
+
+    @classmethod
+    def of(cls, user) -> "CartContents":
+        # A user who never added anything has no cart row, and that reads as
+        # an empty cart: a GET must not write one.
+        return cls(items=list(CartItem.objects.in_cart_of(user)))
+
+    @property
+    def total(self) -> Decimal:
+        return sum((item.line_total for item in self.items), Decimal("0.00"))
+
+    @property
+    def count(self) -> int:
+        """Return the number of units in the cart (not of lines)."""
+        return sum(item.quantity for item in self.items)
 
 
 class OrderQuerySet(models.QuerySet):

@@ -5,7 +5,18 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import Cart, Order, OrderLine, Product
+from .models import Cart, CartItem, Order, OrderLine, Product
+
+
+def add_to_cart(*, user, product: Product, quantity: int) -> tuple[CartItem, bool]:
+    """Add units of a product to the user's cart, making the cart on the first add.
+
+    Return the line and whether it is new. A refused add (a bad quantity,
+    more than 99 in one line, a product withdrawn) raises `ValidationError`
+    and leaves nothing behind, not even an empty cart.
+    """
+    with transaction.atomic():
+        return Cart.objects.open_for(user).add(product, quantity)
 
 
 class CheckoutError(Exception):

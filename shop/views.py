@@ -10,7 +10,7 @@ from django.views.generic import DetailView, ListView, TemplateView, View
 
 from . import services
 from .forms import QuantityForm
-from .models import Cart, CartItem, Order, Product
+from .models import Cart, CartContents, CartItem, Order, Product
 
 
 class ProductListView(ListView):
@@ -45,7 +45,8 @@ class CartActionView(LoginRequiredMixin, View):
         return reverse("shop:cart")
 
     def get_cart(self) -> Cart:
-        return Cart.objects.open_for(self.request.user)
+        """Return the user's cart; a line of a cart that is not there is a 404."""
+        return get_object_or_404(Cart, user=self.request.user)
 
     def report_errors(self, errors) -> None:
         for message in errors:
@@ -64,7 +65,7 @@ class AddToCartView(CartActionView):
             return redirect(product)
         quantity = form.cleaned_data["quantity"]
         try:
-            self.get_cart().add(product, quantity)
+            services.add_to_cart(user=request.user, product=product, quantity=quantity)
         except ValidationError as exc:
             self.report_errors(exc.messages)
             return redirect(product)
@@ -128,14 +129,8 @@ class CartView(LoginRequiredMixin, TemplateView):
     template_name = "shop/cart.html"
 
     def get_context_data(self, **kwargs):
-        cart = Cart.objects.with_items().open_for(self.request.user)
-        items = list(cart.items.all())
-        return super().get_context_data(
-            cart=cart,
-            items=items,
-            total=cart.total,
-            **kwargs,
-        )
+        cart = CartContents.of(self.request.user)
+        return super().get_context_data(items=cart.items, total=cart.total, **kwargs)
 
 
 class OrderListView(LoginRequiredMixin, ListView):

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from shop.models import CartItem, Order, Product
+from shop.models import Cart, CartItem, Order, Product
 from shop.services import check_out
 from tests.conftest import csrf_headers
 
@@ -334,6 +334,21 @@ def test_bad_patch_is_400_and_changes_nothing(logged_in, user, mug, body):
     assert item.quantity == 2
 
 
+@pytest.mark.parametrize("method", ["patch", "delete"])
+def test_changing_a_line_without_a_cart_is_404_and_makes_no_cart(
+    app_client, user_bearer, method
+):
+    response = getattr(app_client, method)(
+        reverse("api:cart-item", kwargs={"pk": 1}),
+        json.dumps({"quantity": 1}),
+        content_type="application/json",
+        **user_bearer,
+    )
+
+    assert response.status_code == 404
+    assert not Cart.objects.exists()
+
+
 def test_delete_removes_the_line(app_client, user_bearer, user, mug, pen):
     cart = fill_cart(user, (mug, 2), (pen, 1))
 
@@ -379,7 +394,7 @@ def test_cart_shows_only_the_users_own_items(logged_in, other_user, mug):
     assert response.json()["items"] == []
 
 
-@pytest.mark.parametrize("lines", [1, 5])
+@pytest.mark.parametrize("lines", [0, 1, 5])
 def test_cart_query_count_does_not_grow_with_lines(
     app_client, user_bearer, user, django_assert_num_queries, lines
 ):
@@ -390,9 +405,9 @@ def test_cart_query_count_does_not_grow_with_lines(
 
     app_client.get(reverse("api:cart"), **user_bearer)
 
-    # The session check, then the cart and its items with their products;
-    # the user row is never read.
-    with django_assert_num_queries(session_check_queries() + 2):
+    # The session check, then the cart's items with their products, in one
+    # query; the user row is never read.
+    with django_assert_num_queries(session_check_queries() + 1):
         response = app_client.get(reverse("api:cart"), **user_bearer)
 
     assert len(response.json()["items"]) == lines

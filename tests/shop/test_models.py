@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from shop.models import Cart, CartItem, Product
+from shop.models import Cart, CartContents, CartItem, Product
 
 from .conftest import fill_cart, make_product
 
@@ -99,18 +99,27 @@ def test_set_quantity_and_remove_change_only_this_carts_lines(user, other_user, 
     assert not cart.items.exists()
 
 
-def test_total_and_count_add_up_the_lines(user, mug, pen):
-    cart = fill_cart(user, (mug, 2), (pen, 3))
+def test_contents_add_up_the_lines_in_the_order_they_were_added(user, mug, pen):
+    fill_cart(user, (pen, 3), (mug, 2))
 
-    assert cart.total == Decimal("203.50")
-    assert cart.count == 5
+    contents = CartContents.of(user)
+
+    assert [item.product for item in contents.items] == [pen, mug]
+    assert contents.total == Decimal("203.50")
+    assert contents.count == 5
 
 
-def test_empty_cart_totals_zero(user):
-    cart = Cart.objects.open_for(user)
+def test_contents_of_a_user_without_a_cart_are_empty_and_make_no_cart(user):
+    contents = CartContents.of(user)
 
-    assert cart.total == Decimal("0.00")
-    assert cart.count == 0
+    assert (contents.items, contents.total, contents.count) == ([], 0, 0)
+    assert not Cart.objects.exists()
+
+
+def test_contents_are_only_the_users_own(user, other_user, mug):
+    fill_cart(other_user, (mug, 1))
+
+    assert CartContents.of(user).items == []
 
 
 def test_database_refuses_a_quantity_of_100(user, mug):

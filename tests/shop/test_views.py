@@ -6,7 +6,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from shop.models import CartItem, Order, OrderLine, Product
+from shop.models import Cart, CartItem, Order, OrderLine, Product
 from shop.services import check_out
 from tests.conftest import PASSWORD
 
@@ -186,6 +186,21 @@ def test_change_quantity_from_the_cart(logged_in, user, mug):
     ]
 
 
+@pytest.mark.parametrize(
+    ("url_name", "data"),
+    [("shop:cart-item", {"quantity": 1}), ("shop:cart-item-remove", {})],
+)
+def test_changing_a_line_without_a_cart_is_404_and_makes_no_cart(
+    logged_in, url_name, data
+):
+    logged_in.get(reverse("shop:cart"))
+
+    response = form_post(logged_in, reverse(url_name, kwargs={"pk": 1}), data)
+
+    assert response.status_code == 404
+    assert not Cart.objects.exists()
+
+
 def test_change_quantity_to_zero_is_refused(logged_in, user, mug):
     item = fill_cart(user, (mug, 2)).items.get()
     logged_in.get(reverse("shop:cart"))
@@ -330,7 +345,7 @@ def test_anonymous_top_bar_has_the_shop_but_no_cart(client, mug):
     assert b"Cart (" not in page.content
 
 
-@pytest.mark.parametrize("lines", [1, 5])
+@pytest.mark.parametrize("lines", [0, 1, 5])
 def test_cart_page_query_count_does_not_grow_with_lines(
     logged_in, user, django_assert_num_queries, lines
 ):
@@ -342,8 +357,9 @@ def test_cart_page_query_count_does_not_grow_with_lines(
     logged_in.get(reverse("shop:cart"))
 
     # The session check, the user row (the top bar shows the email), then
-    # the cart, its items with their products, and the top bar's count.
-    with django_assert_num_queries(session_check_queries() + 1 + 3):
+    # the cart's items with their products (a user who never added anything
+    # has no cart, and this query finds no items), and the top bar's count.
+    with django_assert_num_queries(session_check_queries() + 1 + 2):
         response = logged_in.get(reverse("shop:cart"))
 
     assert response.status_code == 200

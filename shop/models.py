@@ -8,7 +8,7 @@ from django.db import models, transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 MIN_QUANTITY = 1
@@ -73,6 +73,47 @@ class Product(models.Model):
     def get_absolute_url(self):
         return reverse("shop:product", kwargs={"slug": self.slug})
 
+    @property
+    def max_quantity(self) -> int:
+        """Return the most units a cart line of this product may hold now."""
+        return min(self.stock, MAX_QUANTITY)
+
+    def validate_stock(self, quantity: int, *, in_cart: int = 0) -> None:
+        """Refuse to put `quantity` more units in a cart that holds `in_cart`."""
+        # Said when adding, so that the customer hears it then and not only at
+        # checkout; checkout still checks, under a lock, as stock can drop.
+        if in_cart + quantity <= self.stock:
+            return
+        if self.stock == 0:
+            message = gettext("%(product)s is sold out.")
+        elif in_cart:
+            message = ngettext(
+                "Only %(stock)d of %(product)s is left in stock, and you already "
+                "have %(in_cart)d in your cart.",
+                "Only %(stock)d of %(product)s are left in stock, and you already "
+                "have %(in_cart)d in your cart.",
+                self.stock,
+            )
+        else:
+            message = ngettext(
+                "Only %(stock)d of %(product)s is left in stock.",
+                "Only %(stock)d of %(product)s are left in stock.",
+                self.stock,
+            )
+        raise ValidationError(
+            {
+                "quantity": ValidationError(
+                    message,
+                    code="insufficient_stock",
+                    params={
+                        "stock": self.stock,
+                        "product": self.name,
+                        "in_cart": in_cart,
+                    },
+                )
+            }
+        )
+
 
 class CartQuerySet(models.QuerySet):
     def open_for(self, user):
@@ -120,6 +161,7 @@ class Cart(models.Model):
             self._lock()
             item = self.items.filter(product=product).first()
             if item is None:
+                product.validate_stock(quantity)
                 item = self.items.create(product=product, quantity=quantity)
                 return item, True
             if item.quantity + quantity > MAX_QUANTITY:
@@ -139,6 +181,7 @@ class Cart(models.Model):
                         )
                     }
                 )
+            product.validate_stock(quantity, in_cart=item.quantity)
             item.quantity += quantity
             item.save(update_fields=["quantity"])
             return item, False
@@ -149,6 +192,7 @@ class Cart(models.Model):
         with transaction.atomic():
             self._lock()
             item = self.items.select_related("product").get(pk=item_id)
+            item.product.validate_stock(quantity)
             item.quantity = quantity
             item.save(update_fields=["quantity"])
             return item

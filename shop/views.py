@@ -90,6 +90,9 @@ class UpdateCartItemView(CartActionView):
             item = self.get_cart().set_quantity(pk, form.cleaned_data["quantity"])
         except CartItem.DoesNotExist:
             raise Http404(_("That item is not in your cart.")) from None
+        except ValidationError as exc:
+            self.report_errors(exc.messages)
+            return redirect("shop:cart")
         messages.success(
             request,
             _("You now have %(quantity)d × %(product)s in your cart.")  # noqa: RUF001

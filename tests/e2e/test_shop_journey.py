@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import User
-from shop.models import Order, Product
+from shop.models import CartItem, Order, Product
 from tests.conftest import PASSWORD
 
 from .conftest import save_screenshot
@@ -121,3 +121,26 @@ def test_anonymous_add_to_cart_asks_for_login_and_returns_to_the_product(
     expect(page).to_have_url(re.compile(r"/shop/products/notebook/$"))
     expect(page.get_by_role("heading", name="Notebook")).to_be_visible()
     expect(page.get_by_role("status")).to_have_text("You are logged in.")
+
+
+def test_adding_beyond_the_stock_says_how_many_are_left(page, products):
+    User.objects.create_user("greedy@example.com", PASSWORD)
+    go_and_log_in(page, "greedy@example.com")
+    page.goto("/shop/products/fountain-pen/")
+    quantity = page.get_by_label("Quantity")
+    # The form offers no more than the stock.
+    expect(quantity).to_have_attribute("max", "5")
+
+    quantity.fill("5")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Added 5 × Fountain pen to your cart."  # noqa: RUF001
+    )
+    page.goto("/shop/products/fountain-pen/")
+    page.get_by_role("button", name="Add to cart").click()
+
+    expect(page).to_have_url(re.compile(r"/shop/products/fountain-pen/$"))
+    expect(page.get_by_role("status")).to_have_text(
+        "Only 5 of Fountain pen are left in stock, and you already have 5 in your cart."
+    )
+    assert CartItem.objects.get().quantity == 5

@@ -115,21 +115,78 @@ def test_add_to_cart_with_a_bad_quantity_changes_nothing(logged_in, mug, quantit
     assert messages_of(page) == ["Enter a quantity between 1 and 99."]
 
 
-def test_add_beyond_99_says_why_and_keeps_the_line(logged_in, user, mug):
-    fill_cart(user, (mug, 95))
+def test_add_beyond_99_says_why_and_keeps_the_line(logged_in, user):
+    clips = make_product("Paper clips", stock=500)
+    fill_cart(user, (clips, 95))
     logged_in.get(reverse("shop:cart"))
 
     form_post(
         logged_in,
-        reverse("shop:add-to-cart", kwargs={"slug": mug.slug}),
+        reverse("shop:add-to-cart", kwargs={"slug": clips.slug}),
         {"quantity": 5},
     )
 
     assert CartItem.objects.get().quantity == 95
-    page = logged_in.get(reverse("shop:product", kwargs={"slug": mug.slug}))
+    page = logged_in.get(reverse("shop:product", kwargs={"slug": clips.slug}))
     assert messages_of(page) == [
-        "You can have at most 99 of Enamel mug in your cart, and you already have 95."
+        "You can have at most 99 of Paper clips in your cart, and you already have 95."
     ]
+
+
+def test_product_page_offers_no_more_than_the_stock(client, pen):
+    page = client.get(reverse("shop:product", kwargs={"slug": pen.slug}))
+
+    assert b'name="quantity" value="1" min="1" max="3" required' in page.content
+
+
+@pytest.mark.parametrize(
+    ("in_cart", "adding", "message"),
+    [
+        (0, 4, "Only 3 of Brass pen are left in stock."),
+        (
+            3,
+            1,
+            "Only 3 of Brass pen are left in stock, and you already have 3 in "
+            "your cart.",
+        ),
+    ],
+)
+def test_add_beyond_the_stock_says_how_many_are_left_and_adds_nothing(
+    logged_in, user, pen, in_cart, adding, message
+):
+    if in_cart:
+        fill_cart(user, (pen, in_cart))
+    product_url = reverse("shop:product", kwargs={"slug": pen.slug})
+    logged_in.get(product_url)
+
+    response = form_post(
+        logged_in,
+        reverse("shop:add-to-cart", kwargs={"slug": pen.slug}),
+        {"quantity": adding},
+    )
+
+    assert response["Location"] == product_url
+    assert list(CartItem.objects.values_list("quantity", flat=True)) == (
+        [in_cart] if in_cart else []
+    )
+    assert messages_of(logged_in.get(product_url)) == [message]
+
+
+def test_adding_a_product_sold_out_since_the_page_loaded_says_so(logged_in, pen):
+    product_url = reverse("shop:product", kwargs={"slug": pen.slug})
+    logged_in.get(product_url)
+    Product.objects.filter(pk=pen.pk).update(stock=0)
+
+    form_post(
+        logged_in,
+        reverse("shop:add-to-cart", kwargs={"slug": pen.slug}),
+        {"quantity": 1},
+    )
+
+    assert not CartItem.objects.exists()
+    page = logged_in.get(product_url)
+    assert messages_of(page) == ["Brass pen is sold out."]
+    assert b"Sold out." in page.content
 
 
 def test_adding_an_inactive_product_is_404(logged_in, retired):
@@ -184,6 +241,29 @@ def test_change_quantity_from_the_cart(logged_in, user, mug):
     assert messages_of(page) == [
         "You now have 5 × Enamel mug in your cart."  # noqa: RUF001
     ]
+
+
+@pytest.mark.parametrize(
+    ("stock", "message"),
+    [(1, "Only 1 of Brass pen is left in stock."), (0, "Brass pen is sold out.")],
+)
+def test_change_quantity_beyond_the_stock_says_how_many_are_left(
+    logged_in, user, pen, stock, message
+):
+    item = fill_cart(user, (pen, 1)).items.get()
+    Product.objects.filter(pk=pen.pk).update(stock=stock)
+    logged_in.get(reverse("shop:cart"))
+
+    response = form_post(
+        logged_in, reverse("shop:cart-item", kwargs={"pk": item.pk}), {"quantity": 2}
+    )
+
+    assert response["Location"] == reverse("shop:cart")
+    item.refresh_from_db()
+    assert item.quantity == 1
+    page = logged_in.get(reverse("shop:cart"))
+    assert messages_of(page) == [message]
+    assert f'max="{stock}"'.encode() in page.content
 
 
 @pytest.mark.parametrize(
@@ -273,18 +353,19 @@ def test_checkout_places_the_order_and_shows_it(logged_in, user, mug):
 
 
 def test_checkout_refused_returns_to_the_cart_with_the_reason(logged_in, user, pen):
-    fill_cart(user, (pen, 4))
+    fill_cart(user, (pen, 3))
+    Product.objects.filter(pk=pen.pk).update(stock=2)  # one sold meanwhile
     logged_in.get(reverse("shop:cart"))
 
     response = form_post(logged_in, reverse("shop:checkout"))
 
     assert response["Location"] == reverse("shop:cart")
     assert not Order.objects.exists()
-    assert CartItem.objects.get().quantity == 4
-    assert Product.objects.get(pk=pen.pk).stock == 3
+    assert CartItem.objects.get().quantity == 3
+    assert Product.objects.get(pk=pen.pk).stock == 2
     page = logged_in.get(reverse("shop:cart"))
     assert messages_of(page) == [
-        "Only 3 of Brass pen are left in stock, and your cart asks for 4."
+        "Only 2 of Brass pen are left in stock, and your cart asks for 3."
     ]
 
 

@@ -51,7 +51,11 @@ def urls(user, other_user, mug):
         "api:cart-item": {"pk": someone_elses_line.pk},
         "api:order": {"pk": order.pk},
     }
-    return [reverse(name, kwargs=kwargs.get(name)) for name in shop_url_names()]
+    return [
+        *(reverse(name, kwargs=kwargs.get(name)) for name in shop_url_names()),
+        # What a logged-out add comes back to after login: it offers the add.
+        reverse("shop:product", kwargs={"slug": mug.slug}) + "?quantity=3",
+    ]
 
 
 def test_the_walk_finds_every_url_of_the_shop():

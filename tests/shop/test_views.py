@@ -1,6 +1,7 @@
 """The shop's HTML pages, through a browser's cookies and forms."""
 
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from django.contrib.messages import get_messages
@@ -44,30 +45,97 @@ def test_inactive_or_unknown_product_page_is_404(client, retired, slug):
     assert response.status_code == 404
 
 
-def test_anonymous_add_to_cart_leads_back_to_the_product_after_login(
-    browser, user, mug
-):
+def login_url_with_next(next_url: str) -> str:
+    return f"{reverse('accounts:login')}?next={quote(next_url, safe='/')}"
+
+
+ADD_2_MUGS = (
+    '<button type="submit">Add 2 × Enamel mug to your cart</button>'  # noqa: RUF001
+).encode()
+
+
+def test_anonymous_add_to_cart_logs_in_and_offers_the_same_add(browser, user, mug):
     product_url = reverse("shop:product", kwargs={"slug": mug.slug})
+    add_url = reverse("shop:add-to-cart", kwargs={"slug": mug.slug})
     browser.get(product_url)
 
-    response = form_post(
-        browser, reverse("shop:add-to-cart", kwargs={"slug": mug.slug}), {"quantity": 2}
-    )
+    response = form_post(browser, add_url, {"quantity": 2})
 
-    login_url = f"{reverse('accounts:login')}?next={product_url}"
+    # What was chosen rides in `next`; nothing is stored, nothing is added.
+    chosen_url = f"{product_url}?quantity=2"
     assert response.status_code == 302
-    assert response["Location"] == login_url
-    assert not CartItem.objects.exists()
-    page = browser.get(login_url)
-    assert f'name="next" value="{product_url}"'.encode() in page.content
+    assert response["Location"] == login_url_with_next(chosen_url)
+    assert not Cart.objects.exists()
+    page = browser.get(response["Location"])
+    assert f'name="next" value="{chosen_url}"'.encode() in page.content
     response = form_post(
         browser,
         reverse("accounts:login"),
-        {"email": user.email, "password": PASSWORD, "next": product_url},
+        {"email": user.email, "password": PASSWORD, "next": chosen_url},
     )
     assert response.status_code == 302
-    assert response["Location"] == product_url
-    assert browser.get(product_url).status_code == 200
+    assert response["Location"] == chosen_url
+    page = browser.get(chosen_url)
+    assert ADD_2_MUGS in page.content
+    assert b'<input type="hidden" name="quantity" value="2">' in page.content
+    assert not Cart.objects.exists()
+
+    response = form_post(browser, add_url, {"quantity": 2})
+
+    assert response["Location"] == reverse("shop:cart")
+    item = CartItem.objects.get()
+    assert (item.cart.user, item.product, item.quantity) == (user, mug, 2)
+
+
+@pytest.mark.parametrize("quantity", ["0", "100", "abc", ""])
+def test_anonymous_add_with_a_bad_quantity_comes_back_to_the_plain_product_page(
+    browser, mug, quantity
+):
+    browser.get(reverse("home"))
+
+    response = form_post(
+        browser,
+        reverse("shop:add-to-cart", kwargs={"slug": mug.slug}),
+        {"quantity": quantity},
+    )
+
+    assert response["Location"] == login_url_with_next(
+        reverse("shop:product", kwargs={"slug": mug.slug})
+    )
+
+
+def test_the_chosen_quantity_on_the_product_page_is_only_offered(logged_in, mug):
+    page = logged_in.get(
+        reverse("shop:product", kwargs={"slug": mug.slug}), {"quantity": 2}
+    )
+
+    assert page.status_code == 200
+    assert ADD_2_MUGS in page.content
+    assert b"Choose another quantity" in page.content
+    assert b'type="number"' not in page.content
+    assert not Cart.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("quantity", "message"),
+    [
+        ("11", "Only 10 of Enamel mug are left in stock."),
+        ("0", "Enter a quantity between 1 and 99."),
+        ("lots", "Enter a quantity between 1 and 99."),
+    ],
+)
+def test_a_chosen_quantity_that_cannot_be_had_says_why_and_offers_the_plain_form(
+    client, mug, quantity, message
+):
+    page = client.get(
+        reverse("shop:product", kwargs={"slug": mug.slug}), {"quantity": quantity}
+    )
+
+    content = page.content.decode()
+    assert f'<p class="error" role="alert">{message}</p>' in content
+    assert 'type="number"' in content
+    assert "Add to cart</button>" in content
+    assert " to your cart</button>" not in content
 
 
 def test_add_to_cart_adds_and_says_so(logged_in, user, mug):
@@ -445,6 +513,18 @@ def test_cart_page_query_count_does_not_grow_with_lines(
 
     assert response.status_code == 200
     assert response.content.count(b'class="quantity"') == lines
+
+
+@pytest.mark.parametrize("query", [{}, {"quantity": 3}])
+def test_product_page_query_count(logged_in, mug, django_assert_num_queries, query):
+    url = reverse("shop:product", kwargs={"slug": mug.slug})
+    logged_in.get(url)
+
+    # The session check, the user row (the top bar), the product, the count.
+    with django_assert_num_queries(session_check_queries() + 1 + 2):
+        response = logged_in.get(url, query)
+
+    assert response.status_code == 200
 
 
 def test_no_orders_yet_page(logged_in):

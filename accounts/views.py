@@ -61,10 +61,13 @@ class LoginView(auth_views.LoginView):
     [sensitive_post_parameters("password1", "password2"), csrf_protect, never_cache],
     name="dispatch",
 )
-class SignupView(FormView):
+class SignupView(auth_views.RedirectURLMixin, FormView):
     form_class = SignupForm
     template_name = "accounts/signup.html"
-    success_url = reverse_lazy("dashboard")
+    # The dashboard, unless the login page sent the visitor here with a
+    # `next` (say, a product they chose while logged out); Django's mixin
+    # follows it only if it stays on this site, as the login does.
+    next_page = reverse_lazy("dashboard")
 
     def post(self, request, *args, **kwargs):
         if not SignupRateThrottle().allow_request(request, self):
@@ -88,6 +91,9 @@ class SignupView(FormView):
         set_auth_cookies(response, pair)
         messages.success(self.request, _("Welcome! Your account is ready."))
         return response
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=self.get_redirect_url(), **kwargs)
 
 
 @method_decorator([csrf_protect, never_cache], name="dispatch")

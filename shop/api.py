@@ -11,7 +11,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import APIView
 
 from . import services
-from .models import Cart, CartItem, Order, Product
+from .models import Cart, CartContents, CartItem, Order, Product
 from .serializers import (
     AddCartItemSerializer,
     CartItemQuantitySerializer,
@@ -58,8 +58,7 @@ class CartAPIView(APIView):
 
     @extend_schema(responses=CartSerializer)
     def get(self, request):
-        cart = Cart.objects.with_items().open_for(request.user)
-        return Response(CartSerializer(cart).data)
+        return Response(CartSerializer(CartContents.of(request.user)).data)
 
 
 class CartItemListAPIView(APIView):
@@ -76,9 +75,10 @@ class CartItemListAPIView(APIView):
     def post(self, request):
         serializer = AddCartItemSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        cart = Cart.objects.open_for(request.user)
         try:
-            item, created = cart.add(**serializer.validated_data)
+            item, created = services.add_to_cart(
+                user=request.user, **serializer.validated_data
+            )
         except DjangoValidationError as exc:
             raise cart_error(exc) from exc
         return Response(
@@ -94,9 +94,10 @@ class CartItemAPIView(APIView):
     def patch(self, request, pk):
         serializer = CartItemQuantitySerializer(data=request.data)
         # A line of someone else's cart is not found, whatever the body says.
-        get_object_or_404(CartItem, pk=pk, cart__user=request.user)
+        cart = get_object_or_404(
+            CartItem.objects.select_related("cart"), pk=pk, cart__user=request.user
+        ).cart
         serializer.is_valid(raise_exception=True)
-        cart = Cart.objects.open_for(request.user)
         try:
             item = cart.set_quantity(pk, serializer.validated_data["quantity"])
         except CartItem.DoesNotExist:
@@ -107,7 +108,8 @@ class CartItemAPIView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
-        cart = Cart.objects.open_for(request.user)
+        # Only adding creates a cart; without one there is no line to remove.
+        cart = get_object_or_404(Cart, user=request.user)
         try:
             cart.remove(pk)
         except CartItem.DoesNotExist:

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -7,7 +8,7 @@ from django.db import models, transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 MIN_QUANTITY = 1
@@ -72,19 +73,53 @@ class Product(models.Model):
     def get_absolute_url(self):
         return reverse("shop:product", kwargs={"slug": self.slug})
 
+    @property
+    def max_quantity(self) -> int:
+        """Return the most units a cart line of this product may hold now."""
+        return min(self.stock, MAX_QUANTITY)
 
-class CartQuerySet(models.QuerySet):
-    def with_items(self):
-        """Fetch the items and their products along, in one query more."""
-        return self.prefetch_related(
-            Prefetch(
-                "items",
-                queryset=CartItem.objects.select_related("product").order_by("pk"),
+    def validate_stock(self, quantity: int, *, in_cart: int = 0) -> None:
+        """Refuse to put `quantity` more units in a cart that holds `in_cart`."""
+        # Said when adding, so that the customer hears it then and not only at
+        # checkout; checkout still checks, under a lock, as stock can drop.
+        if in_cart + quantity <= self.stock:
+            return
+        if self.stock == 0:
+            message = gettext("%(product)s is sold out.")
+        elif in_cart:
+            message = ngettext(
+                "Only %(stock)d of %(product)s is left in stock, and you already "
+                "have %(in_cart)d in your cart.",
+                "Only %(stock)d of %(product)s are left in stock, and you already "
+                "have %(in_cart)d in your cart.",
+                self.stock,
             )
+        else:
+            message = ngettext(
+                "Only %(stock)d of %(product)s is left in stock.",
+                "Only %(stock)d of %(product)s are left in stock.",
+                self.stock,
+            )
+        raise ValidationError(
+            {
+                "quantity": ValidationError(
+                    message,
+                    code="insufficient_stock",
+                    params={
+                        "stock": self.stock,
+                        "product": self.name,
+                        "in_cart": in_cart,
+                    },
+                )
+            }
         )
 
+
+class CartQuerySet(models.QuerySet):
     def open_for(self, user):
-        """Return the user's cart, creating it on first use."""
+        """Return the user's cart to add to, creating it on the first add."""
+        # Only adding calls this: reading a cart (a GET) must never create one,
+        # and changing or removing a line needs a cart that is already there.
         cart, _created = self.get_or_create(user=user)
         return cart
 
@@ -109,15 +144,6 @@ class Cart(models.Model):
     def __str__(self):
         return _("Cart of %(user)s") % {"user": self.user}
 
-    @property
-    def total(self) -> Decimal:
-        return sum((item.line_total for item in self.items.all()), Decimal("0.00"))
-
-    @property
-    def count(self) -> int:
-        """Return the number of units in the cart (not of lines)."""
-        return sum(item.quantity for item in self.items.all())
-
     def add(self, product: Product, quantity: int = 1) -> tuple["CartItem", bool]:
         """Add units of a product, to its existing line if there is one."""
         validate_quantity(quantity)
@@ -135,6 +161,7 @@ class Cart(models.Model):
             self._lock()
             item = self.items.filter(product=product).first()
             if item is None:
+                product.validate_stock(quantity)
                 item = self.items.create(product=product, quantity=quantity)
                 return item, True
             if item.quantity + quantity > MAX_QUANTITY:
@@ -154,6 +181,7 @@ class Cart(models.Model):
                         )
                     }
                 )
+            product.validate_stock(quantity, in_cart=item.quantity)
             item.quantity += quantity
             item.save(update_fields=["quantity"])
             return item, False
@@ -164,6 +192,7 @@ class Cart(models.Model):
         with transaction.atomic():
             self._lock()
             item = self.items.select_related("product").get(pk=item_id)
+            item.product.validate_stock(quantity)
             item.quantity = quantity
             item.save(update_fields=["quantity"])
             return item
@@ -194,6 +223,12 @@ def validate_quantity(quantity: int) -> None:
         )
 
 
+class CartItemQuerySet(models.QuerySet):
+    def in_cart_of(self, user):
+        """Select the lines of the user's cart, with their products, as added."""
+        return self.filter(cart__user=user).select_related("product").order_by("pk")
+
+
 class CartItem(models.Model):
     """One product in a cart, with how many units of it."""
 
@@ -209,6 +244,8 @@ class CartItem(models.Model):
     quantity = models.PositiveSmallIntegerField(
         _("quantity"), default=1, validators=quantity_validators
     )
+
+    objects = CartItemQuerySet.as_manager()
 
     class Meta:
         ordering = ("pk",)
@@ -228,6 +265,28 @@ class CartItem(models.Model):
     @property
     def line_total(self) -> Decimal:
         return self.product.price * self.quantity
+
+
+@dataclass(frozen=True)
+class CartContents:
+    """What a user's cart holds, read in one query without creating the cart."""
+
+    items: list[CartItem]
+
+    @classmethod
+    def of(cls, user) -> "CartContents":
+        # A user who never added anything has no cart row, and that reads as
+        # an empty cart: a GET must not write one.
+        return cls(items=list(CartItem.objects.in_cart_of(user)))
+
+    @property
+    def total(self) -> Decimal:
+        return sum((item.line_total for item in self.items), Decimal("0.00"))
+
+    @property
+    def count(self) -> int:
+        """Return the number of units in the cart (not of lines)."""
+        return sum(item.quantity for item in self.items)
 
 
 class OrderQuerySet(models.QuerySet):

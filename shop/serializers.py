@@ -41,7 +41,9 @@ class CartItemSerializer(serializers.ModelSerializer):
 
 
 class CartSerializer(serializers.Serializer):
-    items = CartItemSerializer(many=True, source="items.all", read_only=True)
+    """Serialize a `CartContents`: the lines, the total and the units."""
+
+    items = CartItemSerializer(many=True, read_only=True)
     total = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
     count = serializers.IntegerField(read_only=True)
 

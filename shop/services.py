@@ -4,8 +4,20 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from .models import Cart, Order, OrderLine, Product
+from .models import Cart, CartItem, Order, OrderLine, Product
+
+
+def add_to_cart(*, user, product: Product, quantity: int) -> tuple[CartItem, bool]:
+    """Add units of a product to the user's cart, making the cart on the first add.
+
+    Return the line and whether it is new. A refused add (a bad quantity,
+    more than 99 in one line or than the stock, a product withdrawn) raises
+    `ValidationError` and leaves nothing behind, not even an empty cart.
+    """
+    with transaction.atomic():
+        return Cart.objects.open_for(user).add(product, quantity)
 
 
 class CheckoutError(Exception):
@@ -50,9 +62,12 @@ def check_out(*, user) -> Order:
                 if product.stock == 0:
                     message = _("%(product)s is sold out.")
                 else:
-                    message = _(
+                    message = ngettext(
+                        "Only %(stock)d of %(product)s is left in stock, and "
+                        "your cart asks for %(quantity)d.",
                         "Only %(stock)d of %(product)s are left in stock, and "
-                        "your cart asks for %(quantity)d."
+                        "your cart asks for %(quantity)d.",
+                        product.stock,
                     )
                 raise CheckoutError(
                     message

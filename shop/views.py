@@ -5,12 +5,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView, View
 
 from . import services
 from .forms import QuantityForm
-from .models import Cart, CartItem, Order, Product
+from .models import Cart, CartContents, CartItem, Order, Product
 
 
 class ProductListView(ListView):
@@ -23,12 +24,26 @@ class ProductListView(ListView):
 
 
 class ProductDetailView(DetailView):
+    """One product, with a form to add it; `?quantity=` picks how many.
+
+    `?quantity=3` is what a visitor chose before they had to log in (see
+    `AddToCartView.get_login_next_url`): the page then offers to add exactly
+    that, in one click. Reading it only fills in the form. The add itself is
+    the form's POST with its CSRF token, so a link from another site cannot
+    put anything in anyone's cart.
+    """
+
     queryset = Product.objects.active()
     template_name = "shop/product_detail.html"
     context_object_name = "product"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(form=QuantityForm(), **kwargs)
+        form = QuantityForm(
+            self.request.GET if "quantity" in self.request.GET else None,
+            product=self.object,
+        )
+        chosen = form.cleaned_data["quantity"] if form.is_valid() else None
+        return super().get_context_data(form=form, chosen_quantity=chosen, **kwargs)
 
 
 class CartActionView(LoginRequiredMixin, View):
@@ -37,15 +52,17 @@ class CartActionView(LoginRequiredMixin, View):
     http_method_names = ["post"]
 
     def handle_no_permission(self):
-        # A POST cannot be replayed after login, so `next` names the page the
-        # form was on, never this endpoint (which would answer GET with 405).
+        # A POST cannot be replayed after login, so `next` names a page (GET)
+        # to come back to, never this endpoint (which would answer GET with
+        # 405). There is no server-side session to park the form's data in.
         return redirect_to_login(self.get_login_next_url())
 
     def get_login_next_url(self) -> str:
         return reverse("shop:cart")
 
     def get_cart(self) -> Cart:
-        return Cart.objects.open_for(self.request.user)
+        """Return the user's cart; a line of a cart that is not there is a 404."""
+        return get_object_or_404(Cart, user=self.request.user)
 
     def report_errors(self, errors) -> None:
         for message in errors:
@@ -54,7 +71,14 @@ class CartActionView(LoginRequiredMixin, View):
 
 class AddToCartView(CartActionView):
     def get_login_next_url(self):
-        return reverse("shop:product", kwargs={"slug": self.kwargs["slug"]})
+        # What was chosen travels in `next` itself: back on the product page,
+        # logged in, the visitor finds a button that adds exactly that, and
+        # adds it with one click (a POST of their own, never a GET that writes).
+        url = reverse("shop:product", kwargs={"slug": self.kwargs["slug"]})
+        form = QuantityForm(self.request.POST)
+        if form.is_valid():
+            url += "?" + urlencode({"quantity": form.cleaned_data["quantity"]})
+        return url
 
     def post(self, request, slug):
         product = get_object_or_404(Product.objects.active(), slug=slug)
@@ -64,7 +88,7 @@ class AddToCartView(CartActionView):
             return redirect(product)
         quantity = form.cleaned_data["quantity"]
         try:
-            self.get_cart().add(product, quantity)
+            services.add_to_cart(user=request.user, product=product, quantity=quantity)
         except ValidationError as exc:
             self.report_errors(exc.messages)
             return redirect(product)
@@ -89,6 +113,9 @@ class UpdateCartItemView(CartActionView):
             item = self.get_cart().set_quantity(pk, form.cleaned_data["quantity"])
         except CartItem.DoesNotExist:
             raise Http404(_("That item is not in your cart.")) from None
+        except ValidationError as exc:
+            self.report_errors(exc.messages)
+            return redirect("shop:cart")
         messages.success(
             request,
             _("You now have %(quantity)d × %(product)s in your cart.")  # noqa: RUF001
@@ -128,14 +155,8 @@ class CartView(LoginRequiredMixin, TemplateView):
     template_name = "shop/cart.html"
 
     def get_context_data(self, **kwargs):
-        cart = Cart.objects.with_items().open_for(self.request.user)
-        items = list(cart.items.all())
-        return super().get_context_data(
-            cart=cart,
-            items=items,
-            total=cart.total,
-            **kwargs,
-        )
+        cart = CartContents.of(self.request.user)
+        return super().get_context_data(items=cart.items, total=cart.total, **kwargs)
 
 
 class OrderListView(LoginRequiredMixin, ListView):

@@ -135,6 +135,60 @@ def test_login_refuses_an_open_redirect_through_next(browser, user, next_url):
     assert response["Location"] == reverse("dashboard")
 
 
+def test_login_page_passes_next_on_to_the_signup_page_and_back(browser, db):
+    chosen = "/shop/products/mug/?quantity=3"
+
+    login = browser.get(reverse("accounts:login"), {"next": chosen})
+    signup = browser.get(reverse("accounts:signup"), {"next": chosen})
+
+    encoded = "/shop/products/mug/%3Fquantity%3D3"
+    assert f'href="{reverse("accounts:signup")}?next={encoded}"' in login.text
+    assert f'name="next" value="{chosen}"' in signup.text
+    assert f'href="{reverse("accounts:login")}?next={encoded}"' in signup.text
+
+
+def test_signup_page_drops_a_next_that_leaves_the_site(browser, db):
+    page = browser.get(reverse("accounts:signup"), {"next": "https://evil.example/"})
+
+    assert "evil.example" not in page.text
+
+
+def test_signup_goes_on_to_a_safe_next(browser, db):
+    response = post_form(
+        browser,
+        reverse("accounts:signup"),
+        {
+            "email": "new@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "next": "/shop/products/mug/?quantity=3",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/shop/products/mug/?quantity=3"
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:x"],
+)
+def test_signup_refuses_an_open_redirect_through_next(browser, db, next_url):
+    response = post_form(
+        browser,
+        reverse("accounts:signup"),
+        {
+            "email": "new@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "next": next_url,
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
+
+
 def test_dashboard_sends_anonymous_visitors_to_login_with_next(browser, db):
     response = browser.get(reverse("dashboard"))
 

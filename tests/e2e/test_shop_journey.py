@@ -7,11 +7,17 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import User
-from shop.models import Order, Product
+from shop.models import CartItem, Order, Product
 from tests.conftest import PASSWORD
 
 from .conftest import save_screenshot
-from .helpers import at_desktop_and_phone_width, fits_the_window, go_and_log_in, top_bar
+from .helpers import (
+    at_desktop_and_phone_width,
+    fits_the_window,
+    go_and_log_in,
+    log_in,
+    top_bar,
+)
 
 
 @pytest.fixture
@@ -106,18 +112,93 @@ def test_add_change_remove_check_out_and_see_the_order(page, products):
     expect(page.get_by_role("link", name=f"Order {order.pk}")).to_be_visible()
 
 
-def test_anonymous_add_to_cart_asks_for_login_and_returns_to_the_product(
+def choose_while_logged_out(page, slug: str, quantity: int) -> None:
+    """Pick a quantity on a product page and add it, before logging in."""
+    page.goto(f"/shop/products/{slug}/")
+    page.get_by_label("Quantity").fill(str(quantity))
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+
+
+def add_what_was_chosen(page, slug: str, quantity: int, name: str) -> None:
+    """Back on the product page, logged in: one click adds what was chosen."""
+    expect(page).to_have_url(
+        re.compile(rf"/shop/products/{slug}/\?quantity={quantity}$")
+    )
+    add = page.get_by_role(
+        "button",
+        name=f"Add {quantity} × {name} to your cart",  # noqa: RUF001
+    )
+    assert fits_the_window(page)
+    add.click()
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text(
+        f"Added {quantity} × {name} to your cart."  # noqa: RUF001
+    )
+    expect(cart_row(page, name).get_by_label(f"Quantity of {name}")).to_have_value(
+        str(quantity)
+    )
+    expect(top_bar(page).get_by_role("link", name=f"Cart ({quantity})")).to_be_visible()
+
+
+@at_desktop_and_phone_width
+def test_anonymous_add_to_cart_logs_in_and_adds_the_chosen_quantity_in_one_click(
     page, products
 ):
     User.objects.create_user("later@example.com", PASSWORD)
-    page.goto("/shop/products/notebook/")
+    choose_while_logged_out(page, "notebook", 3)
+    assert not CartItem.objects.exists()
+
+    log_in(page, "later@example.com")
+
+    expect(page.get_by_role("heading", name="Notebook")).to_be_visible()
+    assert not CartItem.objects.exists()  # a GET never adds
+    add_what_was_chosen(page, "notebook", 3, "Notebook")
+    item = CartItem.objects.get()
+    assert (item.cart.user.email, item.product.slug, item.quantity) == (
+        "later@example.com",
+        "notebook",
+        3,
+    )
+
+
+@at_desktop_and_phone_width
+def test_anonymous_add_to_cart_signs_up_and_adds_the_chosen_quantity_in_one_click(
+    page, products
+):
+    choose_while_logged_out(page, "notebook", 3)
+    page.get_by_role("link", name="Create an account").click()
+
+    expect(page.get_by_role("heading", name="Create an account")).to_be_visible()
+    page.get_by_label("Email").fill("newcomer@example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+
+    expect(page.get_by_role("status")).to_have_text("Welcome! Your account is ready.")
+    add_what_was_chosen(page, "notebook", 3, "Notebook")
+    item = CartItem.objects.get()
+    assert (item.cart.user.email, item.quantity) == ("newcomer@example.com", 3)
+
+
+def test_adding_beyond_the_stock_says_how_many_are_left(page, products):
+    User.objects.create_user("greedy@example.com", PASSWORD)
+    go_and_log_in(page, "greedy@example.com")
+    page.goto("/shop/products/fountain-pen/")
+    quantity = page.get_by_label("Quantity")
+    # The form offers no more than the stock.
+    expect(quantity).to_have_attribute("max", "5")
+
+    quantity.fill("5")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Added 5 × Fountain pen to your cart."  # noqa: RUF001
+    )
+    page.goto("/shop/products/fountain-pen/")
     page.get_by_role("button", name="Add to cart").click()
 
-    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-    page.get_by_label("Email").fill("later@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-
-    expect(page).to_have_url(re.compile(r"/shop/products/notebook/$"))
-    expect(page.get_by_role("heading", name="Notebook")).to_be_visible()
-    expect(page.get_by_role("status")).to_have_text("You are logged in.")
+    expect(page).to_have_url(re.compile(r"/shop/products/fountain-pen/$"))
+    expect(page.get_by_role("status")).to_have_text(
+        "Only 5 of Fountain pen are left in stock, and you already have 5 in your cart."
+    )
+    assert CartItem.objects.get().quantity == 5

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from shop.models import CartItem, Order, Product
+from shop.models import Cart, CartItem, Order, Product
 from shop.services import check_out
 from tests.conftest import csrf_headers
 
@@ -212,24 +212,82 @@ def test_client_sent_price_is_ignored(logged_in, mug):
     assert response.json()["total"] == "14.00"
 
 
-def test_add_beyond_99_on_an_existing_line_is_400(logged_in, user, mug):
-    fill_cart(user, (mug, 60))
+def test_add_beyond_99_on_an_existing_line_is_400(logged_in, user):
+    clips = make_product("Paper clips", stock=500)
+    fill_cart(user, (clips, 60))
 
     response = api_post(
         logged_in,
         "api:cart-items",
-        {"product": mug.pk, "quantity": 40},
+        {"product": clips.pk, "quantity": 40},
         csrf_headers(logged_in),
     )
 
     assert response.status_code == 400
     assert response.json() == {
         "quantity": [
-            "You can have at most 99 of Enamel mug in your cart, "
+            "You can have at most 99 of Paper clips in your cart, "
             "and you already have 60."
         ]
     }
     assert CartItem.objects.get().quantity == 60
+
+
+@pytest.mark.parametrize(
+    ("in_cart", "adding", "message"),
+    [
+        (0, 4, "Only 3 of Brass pen are left in stock."),
+        (
+            3,
+            1,
+            "Only 3 of Brass pen are left in stock, and you already have 3 in "
+            "your cart.",
+        ),
+    ],
+)
+def test_add_beyond_the_stock_is_400_saying_how_many_are_left(
+    app_client, user_bearer, user, pen, in_cart, adding, message
+):
+    if in_cart:
+        fill_cart(user, (pen, in_cart))
+
+    response = api_post(
+        app_client,
+        "api:cart-items",
+        {"product": pen.pk, "quantity": adding},
+        headers=user_bearer,
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"quantity": [message]}
+    assert list(CartItem.objects.values_list("quantity", flat=True)) == (
+        [in_cart] if in_cart else []
+    )
+
+
+def test_a_refused_first_add_makes_no_cart(app_client, user_bearer, pen):
+    api_post(
+        app_client,
+        "api:cart-items",
+        {"product": pen.pk, "quantity": 4},
+        headers=user_bearer,
+    )
+
+    assert not Cart.objects.exists()
+
+
+def test_adding_a_sold_out_product_is_400(app_client, user_bearer, pen):
+    Product.objects.filter(pk=pen.pk).update(stock=0)
+
+    response = api_post(
+        app_client,
+        "api:cart-items",
+        {"product": pen.pk, "quantity": 1},
+        headers=user_bearer,
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"quantity": ["Brass pen is sold out."]}
 
 
 HUGE = 10**30
@@ -334,6 +392,47 @@ def test_bad_patch_is_400_and_changes_nothing(logged_in, user, mug, body):
     assert item.quantity == 2
 
 
+@pytest.mark.parametrize(
+    ("stock", "message"),
+    [
+        (3, "Only 3 of Brass pen are left in stock."),
+        (1, "Only 1 of Brass pen is left in stock."),
+    ],
+)
+def test_patch_beyond_the_stock_is_400_saying_how_many_are_left(
+    app_client, user_bearer, user, pen, stock, message
+):
+    item = fill_cart(user, (pen, 1)).items.get()
+    Product.objects.filter(pk=pen.pk).update(stock=stock)
+
+    response = app_client.patch(
+        item_url(item),
+        json.dumps({"quantity": stock + 1}),
+        content_type="application/json",
+        **user_bearer,
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"quantity": [message]}
+    item.refresh_from_db()
+    assert item.quantity == 1
+
+
+@pytest.mark.parametrize("method", ["patch", "delete"])
+def test_changing_a_line_without_a_cart_is_404_and_makes_no_cart(
+    app_client, user_bearer, method
+):
+    response = getattr(app_client, method)(
+        reverse("api:cart-item", kwargs={"pk": 1}),
+        json.dumps({"quantity": 1}),
+        content_type="application/json",
+        **user_bearer,
+    )
+
+    assert response.status_code == 404
+    assert not Cart.objects.exists()
+
+
 def test_delete_removes_the_line(app_client, user_bearer, user, mug, pen):
     cart = fill_cart(user, (mug, 2), (pen, 1))
 
@@ -379,7 +478,7 @@ def test_cart_shows_only_the_users_own_items(logged_in, other_user, mug):
     assert response.json()["items"] == []
 
 
-@pytest.mark.parametrize("lines", [1, 5])
+@pytest.mark.parametrize("lines", [0, 1, 5])
 def test_cart_query_count_does_not_grow_with_lines(
     app_client, user_bearer, user, django_assert_num_queries, lines
 ):
@@ -390,9 +489,9 @@ def test_cart_query_count_does_not_grow_with_lines(
 
     app_client.get(reverse("api:cart"), **user_bearer)
 
-    # The session check, then the cart and its items with their products;
-    # the user row is never read.
-    with django_assert_num_queries(session_check_queries() + 2):
+    # The session check, then the cart's items with their products, in one
+    # query; the user row is never read.
+    with django_assert_num_queries(session_check_queries() + 1):
         response = app_client.get(reverse("api:cart"), **user_bearer)
 
     assert len(response.json()["items"]) == lines
@@ -452,7 +551,7 @@ def test_checkout_with_bearer_needs_no_csrf_token(app_client, user_bearer, user,
         (
             "short",
             "insufficient_stock",
-            "Only 3 of Brass pen are left in stock, and your cart asks for 4.",
+            "Only 2 of Brass pen are left in stock, and your cart asks for 3.",
         ),
     ],
 )
@@ -460,10 +559,13 @@ def test_refused_checkout_is_400_with_code_and_changes_nothing(
     app_client, user_bearer, user, mug, pen, setup, code, detail
 ):
     if setup != "empty":
-        fill_cart(user, (mug, 1), (pen, 4 if setup == "short" else 1))
+        fill_cart(user, (mug, 1), (pen, 3 if setup == "short" else 1))
     if setup == "retired":
         Product.objects.filter(pk=pen.pk).update(is_active=False)
+    if setup == "short":
+        Product.objects.filter(pk=pen.pk).update(stock=2)  # one sold meanwhile
     lines_before = CartItem.objects.count()
+    stock_before = dict(Product.objects.values_list("pk", "stock"))
 
     response = api_post(app_client, "api:checkout", headers=user_bearer)
 
@@ -471,7 +573,7 @@ def test_refused_checkout_is_400_with_code_and_changes_nothing(
     assert response.json() == {"detail": detail, "code": code}
     assert not Order.objects.exists()
     assert CartItem.objects.count() == lines_before
-    assert dict(Product.objects.values_list("pk", "stock")) == {mug.pk: 10, pen.pk: 3}
+    assert dict(Product.objects.values_list("pk", "stock")) == stock_before
 
 
 def test_orders_are_the_users_own(app_client, user_bearer, user, other_user, mug):

@@ -1,15 +1,17 @@
 """Checkout: all or nothing, with prices and stock from the database."""
 
+import copy
 import threading
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from shop.models import Cart, CartItem, Order, OrderLine, Product
-from shop.services import CheckoutError, check_out
+from shop.services import CheckoutError, add_to_cart, check_out
 from tests.conftest import PASSWORD, csrf_headers, log_in
 
 from .conftest import fill_cart, make_product
@@ -71,18 +73,27 @@ def assert_nothing_changed(user, stocks: dict, lines: int):
     assert dict(Product.objects.values_list("name", "stock")) == stocks
 
 
-def test_short_stock_refuses_naming_the_product_and_changes_nothing(user, mug, pen):
-    fill_cart(user, (mug, 2), (pen, 4))
+@pytest.mark.parametrize(
+    ("stock", "message"),
+    [
+        (2, "Only 2 of Brass pen are left in stock, and your cart asks for 3."),
+        (1, "Only 1 of Brass pen is left in stock, and your cart asks for 3."),
+    ],
+)
+def test_short_stock_refuses_naming_the_product_and_changes_nothing(
+    user, mug, pen, stock, message
+):
+    # The cart took all three pens; since then some were sold elsewhere.
+    fill_cart(user, (mug, 2), (pen, 3))
+    Product.objects.filter(pk=pen.pk).update(stock=stock)
 
     with pytest.raises(CheckoutError) as exc_info:
         check_out(user=user)
 
     assert exc_info.value.code == "insufficient_stock"
-    assert exc_info.value.message == (
-        "Only 3 of Brass pen are left in stock, and your cart asks for 4."
-    )
+    assert exc_info.value.message == message
     # The mug, checked first and in stock, was not decremented either.
-    assert_nothing_changed(user, {"Enamel mug": 10, "Brass pen": 3}, lines=2)
+    assert_nothing_changed(user, {"Enamel mug": 10, "Brass pen": stock}, lines=2)
 
 
 def test_sold_out_product_is_named(user, mug):
@@ -161,3 +172,63 @@ def test_two_concurrent_checkouts_of_the_last_unit_sell_it_once(
     assert order.lines.get().quantity == 1
     # The loser still has the product in their cart, to remove or wait for.
     assert CartItem.objects.get().cart.user != order.user
+
+
+def test_add_to_cart_makes_the_cart_with_the_first_add(user, mug):
+    item, created = add_to_cart(user=user, product=mug, quantity=2)
+
+    assert created
+    assert (item.cart.user, item.product, item.quantity) == (user, mug, 2)
+
+
+@pytest.mark.parametrize("quantity", [0, 100, 11])
+def test_a_refused_first_add_leaves_no_empty_cart_behind(user, mug, quantity):
+    with pytest.raises(ValidationError):
+        add_to_cart(user=user, product=mug, quantity=quantity)
+
+    assert not Cart.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_adds_at_once_make_one_cart_holding_both(django_user_model):
+    buyer = django_user_model.objects.create_user("twotabs@example.com", PASSWORD)
+    mug = make_product("Enamel mug", stock=10)
+    pen = make_product("Brass pen", stock=10)
+    # Two tabs of one browser (one login, the same cookies), each adding a
+    # product to a cart that is not there yet.
+    first_tab = Client(enforce_csrf_checks=True)
+    log_in(first_tab, buyer.email)
+    headers = csrf_headers(first_tab)
+    second_tab = Client(enforce_csrf_checks=True)
+    second_tab.cookies = copy.deepcopy(first_tab.cookies)
+    tabs = {mug: first_tab, pen: second_tab}
+    barrier = threading.Barrier(2)
+    responses = {}
+
+    def add(product):
+        try:
+            barrier.wait(timeout=10)
+            responses[product.slug] = tabs[product].post(
+                reverse("api:cart-items"),
+                {"product": product.pk, "quantity": 2},
+                content_type="application/json",
+                **headers,
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=add, args=(p,)) for p in (mug, pen)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert {slug: r.status_code for slug, r in responses.items()} == {
+        "enamel-mug": 201,
+        "brass-pen": 201,
+    }
+    cart = Cart.objects.get(user=buyer)
+    assert sorted(cart.items.values_list("product__slug", "quantity")) == [
+        ("brass-pen", 2),
+        ("enamel-mug", 2),
+    ]

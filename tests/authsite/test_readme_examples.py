@@ -64,6 +64,7 @@ RUN_HERE = (
     "OLD_KID=$(python manage.py jwt_keys list",
     'python manage.py jwt_keys retire "$LEAKED_KID"',
     "DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=shop.example",
+    "python manage.py unlock --email",
 )
 
 
@@ -135,3 +136,13 @@ def test_the_check_deploy_example_passes(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_unlock_examples_run(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    bash("python manage.py migrate --noinput -v0", env=env)
+
+    result = bash(block_starting("python manage.py unlock --email"), env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("nothing to do") == 2

@@ -24,6 +24,24 @@ admin.site.unregister(OutstandingToken)
 admin.site.unregister(BlacklistedToken)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record staff may read and act on, but never add, edit or delete.
+
+    The security log is evidence, and the issued-token records are what the
+    blacklist and purge_expired_sessions work from (which removes them once
+    they have expired).
+    """
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class UserChangeAdminForm(UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
@@ -176,7 +194,7 @@ class SessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutstandingToken)
-class RefreshTokenRecordAdmin(admin.ModelAdmin):
+class RefreshTokenRecordAdmin(ReadOnlyAdmin):
     """Every refresh token issued, by jti: who, when, until when, blacklisted."""
 
     list_display = ("jti", "user", "created_at", "expires_at", "blacklisted")
@@ -196,20 +214,9 @@ class RefreshTokenRecordAdmin(admin.ModelAdmin):
     def blacklisted_at(self, obj):
         return obj.blacklistedtoken.blacklisted_at if self.blacklisted(obj) else None
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # The record of what was issued; purge_expired_sessions removes it
-        # once it has expired (and its blacklist entry with it).
-        return False
-
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "type", "user", "what", "ip_address", "device")
     list_filter = ("type",)
     search_fields = ("user__email", "type", "ip_address", "detail")
@@ -237,12 +244,3 @@ class SecurityEventAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("device"))
     def device(self, event):
         return event.device
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -631,7 +631,9 @@ def test_sessions_page_lists_sessions_with_this_device_and_events(logged_in, use
     assert len(page.context["sessions"]) == 2
     assert page.content.count(b"This device") == 1
     assert b"Firefox on Windows" in page.content
-    assert b"Failed login" in page.content
+    assert b"Someone tried to log in to this account with a wrong password." in (
+        page.content
+    )
     assert b"Log out everywhere else" in page.content
     assert browser_b.get(reverse("accounts:sessions")).status_code == 200
 

@@ -122,8 +122,7 @@ def main() -> None:
     replaying = any(not arg.startswith("-") for arg in given)
     options = [
         f"-max_total_time={seconds}",
-        # A little over the serializers' max_length (MAX_TOKEN_LENGTH, 4096):
-        # past every limit.
+        # A little over the serializers' max_length (8192): past every limit.
         "-max_len=9000",
         # Bounded work: one input taking seconds is a crash too.
         "-timeout=5",

@@ -10,6 +10,7 @@ from tests.conftest import PASSWORD
 
 from .conftest import save_screenshot
 from .helpers import (
+    account_menu,
     at_desktop_and_phone_width,
     fits_the_window,
     go_and_log_in,
@@ -55,7 +56,8 @@ def test_clicking_past_access_expiry_stays_logged_in_even_with_parallel_requests
     ]:
         page.wait_for_timeout(PAST_EXPIRY_MS)
         assert access_cookie(page) is None  # the browser dropped the expired one
-        top_bar(page).get_by_role("link", name=link).click()
+        links = account_menu(page) if link == "Sessions" else top_bar(page)
+        links.get_by_role("link", name=link).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         expect(top_bar(page)).to_contain_text("busy@example.com")
         seen.add(access_cookie(page))
@@ -72,7 +74,7 @@ def test_clicking_past_access_expiry_stays_logged_in_even_with_parallel_requests
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Welcome, busy@example.com"
     )
-    top_bar(page).get_by_role("link", name="Sessions").click()
+    account_menu(page).get_by_role("link", name="Sessions").click()
     expect(page.locator("table.sessions tbody tr")).to_have_count(1)
     expect(page.locator("main")).not_to_contain_text("reuse")
     assert not user.security_events.filter(
@@ -89,7 +91,7 @@ def test_ending_a_session_from_another_browser_logs_it_out_on_its_next_click(
     go_and_log_in(laptop, "twice@example.com")
     go_and_log_in(phone, "twice@example.com")
 
-    top_bar(phone).get_by_role("link", name="Sessions").click()
+    account_menu(phone).get_by_role("link", name="Sessions").click()
     rows = phone.locator("table.sessions tbody tr")
     expect(rows).to_have_count(2)
     expect(phone.locator("tr.current")).to_contain_text("This device")
@@ -122,7 +124,7 @@ def test_log_out_everywhere_else_then_everywhere_from_the_sessions_page(
     go_and_log_in(laptop, "many@example.com")
     go_and_log_in(phone, "many@example.com")
 
-    top_bar(phone).get_by_role("link", name="Sessions").click()
+    account_menu(phone).get_by_role("link", name="Sessions").click()
     expect(phone.locator("table.sessions tbody tr")).to_have_count(2)
     assert fits_the_window(phone)
     phone.get_by_role("button", name="Log out everywhere else").click()

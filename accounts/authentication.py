@@ -90,6 +90,9 @@ class CookieAuthentication:
     refreshed: services.TokenPair | None = None
     # The cookies held nothing usable: they are deleted on the response.
     stale: bool = False
+    # The refresh cookie is genuine but its session was revoked, for this
+    # reason (a Session.RevokeReason): the browser is told why, once.
+    ended_reason: str = ""
 
 
 ANONYMOUS = CookieAuthentication(user=AnonymousUser())
@@ -121,6 +124,10 @@ def _authenticate_cookies(request) -> CookieAuthentication:
     if raw_refresh:
         try:
             pair = services.rotate_refresh_token(raw_token=raw_refresh, request=request)
+        except services.SessionEnded as ended:
+            return CookieAuthentication(
+                user=AnonymousUser(), stale=True, ended_reason=ended.reason
+            )
         except TokenError:
             return CookieAuthentication(user=AnonymousUser(), stale=True)
         return CookieAuthentication(

@@ -11,10 +11,23 @@ from .authentication import (
     has_auth_cookies,
 )
 from .cookies import delete_auth_cookies, set_auth_cookies, sets_auth_cookies
+from .messages import tell_why_logged_out
 
 
 def _get_user(request):
-    return authenticate_cookies(request).user
+    result = authenticate_cookies(request)
+    # Told while the page is made, so the page shows it (the top bar asks for
+    # the user before the messages are listed).
+    _explain_ended_session(request, result)
+    return result.user
+
+
+def _explain_ended_session(request, result) -> None:
+    # Once: the cookies of the ended session are deleted on this response,
+    # so the next request has nothing left to explain.
+    if result.ended_reason and not getattr(request, "_told_why_logged_out", False):
+        request._told_why_logged_out = True
+        tell_why_logged_out(request, result.ended_reason)
 
 
 async def _aget_user(request):
@@ -26,7 +39,10 @@ class JWTAuthenticationMiddleware(AuthenticationMiddleware):
 
     Takes the place of Django's AuthenticationMiddleware (and subclasses it so
     the admin recognises it). The cookies are read only when something asks
-    for request.user, so public pages that never do cost nothing.
+    for request.user, so public pages that never do cost nothing. A browser
+    whose session was ended elsewhere (not by its own logout) is told why in
+    a message, as its cookies are deleted; MessageMiddleware must come before
+    this one so that a message added here still reaches the browser.
     """
 
     def process_request(self, request):
@@ -42,6 +58,9 @@ class JWTAuthenticationMiddleware(AuthenticationMiddleware):
                 set_auth_cookies(response, result.refreshed)
             elif result.stale:
                 delete_auth_cookies(response)
+                # An API request (DRF asks for the cookies' user itself) is
+                # told here, and the next page shows it.
+                _explain_ended_session(request, result)
         if (
             has_auth_cookies(request)
             or "HTTP_AUTHORIZATION" in request.META

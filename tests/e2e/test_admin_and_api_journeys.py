@@ -71,6 +71,9 @@ def test_staff_revokes_a_users_session_with_the_admin_action(context_factory):
     )
     top_bar(user).get_by_role("link", name="Dashboard").click()
     expect(user.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(user.get_by_role("status")).to_contain_text(
+        "You were logged out because a member of staff ended this session."
+    )
     assert not Session.objects.active().filter(user__email="watched@example.com")
 
 

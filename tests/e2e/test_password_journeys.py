@@ -138,6 +138,10 @@ def test_changing_the_password_logs_out_the_other_browser_and_keeps_this_one(
     )
     top_bar(elsewhere).get_by_role("link", name="Dashboard").click()
     expect(elsewhere.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(elsewhere.get_by_role("status")).to_contain_text(
+        "You were logged out because your password was changed."
+    )
+    assert fits_the_window(elsewhere)
     elsewhere.get_by_label("Email").fill("changer@example.com")
     elsewhere.get_by_label("Password").fill(NEW_PASSWORD)
     elsewhere.get_by_role("button", name="Log in").click()

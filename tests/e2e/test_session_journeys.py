@@ -103,10 +103,16 @@ def test_ending_a_session_from_another_browser_logs_it_out_on_its_next_click(
     expect(phone.get_by_role("status")).to_have_text("The session has been ended.")
     expect(rows).to_have_count(1)
 
-    # The laptop's very next click finds its login ended.
+    # The laptop's very next click finds its login ended, and says why, once.
     top_bar(laptop).get_by_role("link", name="Cart (0)").click()
     expect(laptop.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(laptop.get_by_role("status")).to_contain_text(
+        "You were logged out because this session was ended from another device."
+    )
     expect(top_bar(laptop)).not_to_contain_text("twice@example.com")
+    laptop.reload()
+    expect(laptop.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(laptop.get_by_text("You were logged out")).to_have_count(0)
     # The phone is still logged in.
     top_bar(phone).get_by_role("link", name="Dashboard").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text(

@@ -55,6 +55,11 @@ class MessageCookieStorage(CookieStorage):
         return settings.MESSAGES_COOKIE_NAME
 
 
+def tell_to_log_in(request) -> None:
+    """Say why a page sent its anonymous visitor to the login page."""
+    messages.info(request, _("Log in to see that page."))
+
+
 def tell_why_logged_out(request, reason: str) -> None:
     """Explain to the browser why its session ended, if it did not end it."""
     if reason in WHY_LOGGED_OUT:

@@ -1,7 +1,11 @@
 from functools import partial
+from urllib.parse import parse_qs, urlsplit
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.shortcuts import resolve_url
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
@@ -11,7 +15,7 @@ from .authentication import (
     has_auth_cookies,
 )
 from .cookies import delete_auth_cookies, set_auth_cookies, sets_auth_cookies
-from .messages import tell_why_logged_out
+from .messages import tell_to_log_in, tell_why_logged_out
 
 
 def _get_user(request):
@@ -30,6 +34,17 @@ def _explain_ended_session(request, result) -> None:
         tell_why_logged_out(request, result.ended_reason)
 
 
+def _sends_to_log_in(request, response) -> bool:
+    """Say whether a page answered its visitor with "log in, then come back"."""
+    # A page (GET), not a form: a refused POST says what it needs itself.
+    if request.method not in ("GET", "HEAD") or response.status_code != 302:
+        return False
+    location = urlsplit(response.get("Location", ""))
+    return location.path == resolve_url(settings.LOGIN_URL) and (
+        REDIRECT_FIELD_NAME in parse_qs(location.query)
+    )
+
+
 async def _aget_user(request):
     return await sync_to_async(_get_user)(request)
 
@@ -41,8 +56,9 @@ class JWTAuthenticationMiddleware(AuthenticationMiddleware):
     the admin recognises it). The cookies are read only when something asks
     for request.user, so public pages that never do cost nothing. A browser
     whose session was ended elsewhere (not by its own logout) is told why in
-    a message, as its cookies are deleted; MessageMiddleware must come before
-    this one so that a message added here still reaches the browser.
+    a message, as its cookies are deleted, and a visitor that a page sends to
+    the login page is told to log in to see it; MessageMiddleware must come
+    before this one so that a message added here still reaches the browser.
     """
 
     def process_request(self, request):
@@ -61,6 +77,14 @@ class JWTAuthenticationMiddleware(AuthenticationMiddleware):
                 # An API request (DRF asks for the cookies' user itself) is
                 # told here, and the next page shows it.
                 _explain_ended_session(request, result)
+        if (
+            result is not None
+            and not result.user.is_authenticated
+            and _sends_to_log_in(request, response)
+        ):
+            # Whichever view refused (ours, the shop's, the admin's login),
+            # the login page then says why it is there.
+            tell_to_log_in(request)
         if (
             has_auth_cookies(request)
             or "HTTP_AUTHORIZATION" in request.META

@@ -206,3 +206,8 @@ class SecurityEvent(models.Model):
         return (
             f"{self.get_type_display()} ({self.user}, {self.created_at:%Y-%m-%d %H:%M})"
         )
+
+    @property
+    def device(self) -> str:
+        """Describe the browser and operating system in a few words."""
+        return describe_user_agent(self.user_agent)

@@ -98,7 +98,7 @@ def test_ending_a_session_from_another_browser_logs_it_out_on_its_next_click(
     save_screenshot(phone, "sessions")
 
     rows.filter(has_not=phone.locator(".badge")).get_by_role(
-        "button", name="Log out"
+        "button", name="End this session"
     ).click()
     expect(phone.get_by_role("status")).to_have_text("The session has been ended.")
     expect(rows).to_have_count(1)
@@ -122,7 +122,7 @@ def test_ending_a_session_from_another_browser_logs_it_out_on_its_next_click(
 
 @at_desktop_and_phone_width
 def test_log_out_everywhere_else_then_everywhere_from_the_sessions_page(
-    context_factory,
+    context_factory, viewport
 ):
     User.objects.create_user("many@example.com", PASSWORD)
     laptop = context_factory().new_page()
@@ -133,6 +133,21 @@ def test_log_out_everywhere_else_then_everywhere_from_the_sessions_page(
     account_menu(phone).get_by_role("link", name="Sessions").click()
     expect(phone.locator("table.sessions tbody tr")).to_have_count(2)
     assert fits_the_window(phone)
+    # Every value says what it is: by the column's header on a desktop, by
+    # its own label where a phone shows each row as a card.
+    last_active = phone.locator("tr.current td").nth(3)
+    expect(last_active).to_have_text("just now")
+    header = phone.locator("table.sessions thead")
+    label = last_active.evaluate("(td) => getComputedStyle(td, '::before').content")
+    if viewport["width"] > 600:
+        expect(header).to_contain_text("Last active")
+    else:
+        expect(header).to_be_hidden()
+        assert label == '"Last active"'
+    # And the events say on which device they happened.
+    expect(phone.locator("table.events tbody tr").first).to_contain_text(
+        "HeadlessChrome on Linux"
+    )
     phone.get_by_role("button", name="Log out everywhere else").click()
     expect(phone.get_by_role("status")).to_have_text("1 other session has been ended.")
     expect(phone.locator("table.sessions tbody tr")).to_have_count(1)

@@ -4,6 +4,7 @@ from django.middleware.csrf import get_token
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -88,6 +89,7 @@ class BrowserTokenFlowAPIView(TokenFlowAPIView):
 class RegisterAPIView(TokenFlowAPIView):
     """Create an account. It does not log in: call POST /api/token/ next."""
 
+    name = gettext_lazy("Create an account")
     throttle_classes = (SignupRateThrottle,)
 
     @extend_schema(
@@ -111,6 +113,8 @@ class RegisterAPIView(TokenFlowAPIView):
 class CookieTokenObtainAPIView(BrowserTokenFlowAPIView):
     """Log in with email and password; the tokens go into HttpOnly cookies."""
 
+    name = gettext_lazy("Log in")
+
     @extend_schema(request=CredentialsSerializer, responses=TokenPairExpirySerializer)
     def post(self, request):
         serializer = CredentialsSerializer(
@@ -129,6 +133,8 @@ class CookieTokenObtainAPIView(BrowserTokenFlowAPIView):
 
 class CookieTokenRefreshAPIView(BrowserTokenFlowAPIView):
     """Rotate the refresh cookie and set a fresh pair of cookies."""
+
+    name = gettext_lazy("Refresh the login")
 
     @extend_schema(request=None, responses=TokenPairExpirySerializer)
     def post(self, request):
@@ -154,6 +160,8 @@ class CookieTokenRefreshAPIView(BrowserTokenFlowAPIView):
 class CookieTokenBlacklistAPIView(BrowserTokenFlowAPIView):
     """Log out: blacklist the refresh cookie and delete both cookies."""
 
+    name = gettext_lazy("Log out")
+
     @extend_schema(
         request=None,
         responses=inline_serializer("LoggedOut", {"detail": serializers.CharField()}),
@@ -167,6 +175,8 @@ class CookieTokenBlacklistAPIView(BrowserTokenFlowAPIView):
 
 class TokenVerifyAPIView(TokenFlowAPIView):
     """Say whether a token is valid (200 {}) or not (401), as SimpleJWT does."""
+
+    name = gettext_lazy("Check a token")
 
     @extend_schema(request=TokenSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request):
@@ -191,6 +201,8 @@ class TokenVerifyAPIView(TokenFlowAPIView):
 class CsrfAPIView(TokenFlowAPIView):
     """Set the CSRF cookie; single-page clients echo it in X-CSRFToken."""
 
+    name = gettext_lazy("CSRF token")
+
     @extend_schema(
         responses=inline_serializer("CsrfToken", {"csrfToken": serializers.CharField()})
     )
@@ -201,6 +213,8 @@ class CsrfAPIView(TokenFlowAPIView):
 class MeAPIView(APIView):
     """The user who is logged in."""
 
+    name = gettext_lazy("Your account")
+
     @extend_schema(responses=UserSerializer)
     def get(self, request):
         return Response(UserSerializer(request.user).data)
@@ -208,6 +222,8 @@ class MeAPIView(APIView):
 
 class AppTokenObtainAPIView(TokenFlowAPIView):
     """Log in with email and password; both tokens come back in the body."""
+
+    name = gettext_lazy("Log in an app")
 
     @extend_schema(request=CredentialsSerializer, responses=TokenPairSerializer)
     def post(self, request):
@@ -221,6 +237,8 @@ class AppTokenObtainAPIView(TokenFlowAPIView):
 
 class AppTokenRefreshAPIView(TokenFlowAPIView):
     """Exchange a refresh token for a new pair; the old one stops working."""
+
+    name = gettext_lazy("Refresh an app's tokens")
 
     @extend_schema(request=RefreshTokenSerializer, responses=TokenPairSerializer)
     def post(self, request):
@@ -238,6 +256,8 @@ class AppTokenRefreshAPIView(TokenFlowAPIView):
 class AppTokenBlacklistAPIView(TokenFlowAPIView):
     """Log out: the refresh token is blacklisted."""
 
+    name = gettext_lazy("Log out an app")
+
     @extend_schema(request=RefreshTokenSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         serializer = RefreshTokenSerializer(data=request.data)
@@ -251,6 +271,8 @@ class AppTokenBlacklistAPIView(TokenFlowAPIView):
 
 class SessionListAPIView(APIView):
     """The user's active sessions; `current` marks the one making this call."""
+
+    name = gettext_lazy("Your sessions")
 
     @extend_schema(responses=SessionSerializer(many=True))
     def get(self, request):
@@ -266,6 +288,8 @@ class SessionListAPIView(APIView):
 
 class SessionAPIView(APIView):
     """End one of the user's sessions; its tokens are refused at once."""
+
+    name = gettext_lazy("Session")
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
@@ -287,6 +311,8 @@ ENDED_SESSIONS = inline_serializer(
 class SessionRevokeOthersAPIView(APIView):
     """End every session of the user but the one making this call."""
 
+    name = gettext_lazy("End your other sessions")
+
     @extend_schema(request=None, responses=ENDED_SESSIONS)
     def post(self, request):
         count = services.end_sessions(
@@ -300,6 +326,8 @@ class SessionRevokeOthersAPIView(APIView):
 
 class SessionRevokeAllAPIView(APIView):
     """End every session of the user, the calling one included."""
+
+    name = gettext_lazy("End all your sessions")
 
     @extend_schema(request=None, responses=ENDED_SESSIONS)
     def post(self, request):
@@ -320,6 +348,8 @@ class PasswordChangeAPIView(NoStoreMixin, APIView):
     A browser gets them as cookies (and the expiry times in the body); an app
     authenticated by Bearer gets `{"access", "refresh"}` in the body.
     """
+
+    name = gettext_lazy("Change your password")
 
     @extend_schema(
         request=PasswordChangeSerializer,

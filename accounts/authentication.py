@@ -90,6 +90,9 @@ class CookieAuthentication:
     refreshed: services.TokenPair | None = None
     # The cookies held nothing usable: they are deleted on the response.
     stale: bool = False
+    # The refresh cookie is genuine but its session was revoked, for this
+    # reason (a Session.RevokeReason): the browser is told why, once.
+    ended_reason: str = ""
 
 
 ANONYMOUS = CookieAuthentication(user=AnonymousUser())
@@ -121,6 +124,10 @@ def _authenticate_cookies(request) -> CookieAuthentication:
     if raw_refresh:
         try:
             pair = services.rotate_refresh_token(raw_token=raw_refresh, request=request)
+        except services.SessionEnded as ended:
+            return CookieAuthentication(
+                user=AnonymousUser(), stale=True, ended_reason=ended.reason
+            )
         except TokenError:
             return CookieAuthentication(user=AnonymousUser(), stale=True)
         return CookieAuthentication(
@@ -155,6 +162,11 @@ def cookie_authentication_if_done(request) -> CookieAuthentication | None:
 
 def enforce_csrf(request) -> None:
     """Refuse a DRF request without a valid CSRF token (as Django's forms do)."""
+    # Checked on Django's request, which reads the body only when it is a
+    # form. On DRF's, looking for a form's token in request.POST parses any
+    # body, and one that does not parse failed the authentication itself: a
+    # 400 that showed the browsable API's user as logged out, without forms.
+    request = getattr(request, "_request", request)
     check = CSRFCheck(lambda request: None)
     check.process_request(request)
     reason = check.process_view(request, None, (), {})

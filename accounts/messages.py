@@ -1,5 +1,50 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.utils.translation import gettext_lazy as _
+
+from .models import Session
+
+Reason = Session.RevokeReason
+
+# What a browser whose login was ended from elsewhere is told, by reason.
+# Nothing for a logout or a new login on the same browser: its user did it.
+WHY_LOGGED_OUT = {
+    Reason.ENDED_BY_USER: (
+        messages.INFO,
+        _("You were logged out because this session was ended from another device."),
+    ),
+    Reason.PASSWORD_CHANGED: (
+        messages.INFO,
+        _(
+            "You were logged out because your password was changed. Log in with "
+            "the new password."
+        ),
+    ),
+    Reason.PASSWORD_RESET: (
+        messages.INFO,
+        _(
+            "You were logged out because your password was reset. Log in with "
+            "the new password."
+        ),
+    ),
+    Reason.REUSE_DETECTED: (
+        messages.WARNING,
+        _(
+            "You were logged out for your safety: this session's login was used "
+            "twice, which can mean that someone else had a copy of it. Log in "
+            "again, and consider changing your password."
+        ),
+    ),
+    Reason.ADMIN: (
+        messages.INFO,
+        _("You were logged out because a member of staff ended this session."),
+    ),
+    Reason.ACCOUNT_DEACTIVATED: (
+        messages.INFO,
+        _("You were logged out because your account has been deactivated."),
+    ),
+}
 
 
 class MessageCookieStorage(CookieStorage):
@@ -8,3 +53,15 @@ class MessageCookieStorage(CookieStorage):
     @property
     def cookie_name(self):
         return settings.MESSAGES_COOKIE_NAME
+
+
+def tell_to_log_in(request) -> None:
+    """Say why a page sent its anonymous visitor to the login page."""
+    messages.info(request, _("Log in to see that page."))
+
+
+def tell_why_logged_out(request, reason: str) -> None:
+    """Explain to the browser why its session ended, if it did not end it."""
+    if reason in WHY_LOGGED_OUT:
+        level, message = WHY_LOGGED_OUT[reason]
+        messages.add_message(request, level, message)

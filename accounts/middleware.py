@@ -1,7 +1,11 @@
 from functools import partial
+from urllib.parse import parse_qs, urlsplit
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.shortcuts import resolve_url
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
@@ -11,10 +15,34 @@ from .authentication import (
     has_auth_cookies,
 )
 from .cookies import delete_auth_cookies, set_auth_cookies, sets_auth_cookies
+from .messages import tell_to_log_in, tell_why_logged_out
 
 
 def _get_user(request):
-    return authenticate_cookies(request).user
+    result = authenticate_cookies(request)
+    # Told while the page is made, so the page shows it (the top bar asks for
+    # the user before the messages are listed).
+    _explain_ended_session(request, result)
+    return result.user
+
+
+def _explain_ended_session(request, result) -> None:
+    # Once: the cookies of the ended session are deleted on this response,
+    # so the next request has nothing left to explain.
+    if result.ended_reason and not getattr(request, "_told_why_logged_out", False):
+        request._told_why_logged_out = True
+        tell_why_logged_out(request, result.ended_reason)
+
+
+def _sends_to_log_in(request, response) -> bool:
+    """Say whether a page answered its visitor with "log in, then come back"."""
+    # A page (GET), not a form: a refused POST says what it needs itself.
+    if request.method not in ("GET", "HEAD") or response.status_code != 302:
+        return False
+    location = urlsplit(response.get("Location", ""))
+    return location.path == resolve_url(settings.LOGIN_URL) and (
+        REDIRECT_FIELD_NAME in parse_qs(location.query)
+    )
 
 
 async def _aget_user(request):
@@ -26,7 +54,11 @@ class JWTAuthenticationMiddleware(AuthenticationMiddleware):
 
     Takes the place of Django's AuthenticationMiddleware (and subclasses it so
     the admin recognises it). The cookies are read only when something asks
-    for request.user, so public pages that never do cost nothing.
+    for request.user, so public pages that never do cost nothing. A browser
+    whose session was ended elsewhere (not by its own logout) is told why in
+    a message, as its cookies are deleted, and a visitor that a page sends to
+    the login page is told to log in to see it; MessageMiddleware must come
+    before this one so that a message added here still reaches the browser.
     """
 
     def process_request(self, request):
@@ -42,6 +74,17 @@ class JWTAuthenticationMiddleware(AuthenticationMiddleware):
                 set_auth_cookies(response, result.refreshed)
             elif result.stale:
                 delete_auth_cookies(response)
+                # An API request (DRF asks for the cookies' user itself) is
+                # told here, and the next page shows it.
+                _explain_ended_session(request, result)
+        if (
+            result is not None
+            and not result.user.is_authenticated
+            and _sends_to_log_in(request, response)
+        ):
+            # Whichever view refused (ours, the shop's, the admin's login),
+            # the login page then says why it is there.
+            tell_to_log_in(request)
         if (
             has_auth_cookies(request)
             or "HTTP_AUTHORIZATION" in request.META

@@ -42,6 +42,12 @@ Event = SecurityEvent.Type
 class SessionEnded(TokenError):
     """The refresh token's login session is over (or never existed)."""
 
+    def __init__(self, message: str, *, reason: str = ""):
+        super().__init__(message)
+        # Why the session was revoked (a Session.RevokeReason), so that its
+        # browser can be told; "" when it expired or never existed.
+        self.reason = reason
+
 
 @dataclass(frozen=True)
 class TokenPair:
@@ -178,7 +184,10 @@ def rotate_refresh_token(*, raw_token: str, request=None) -> TokenPair:
             .first()
         )
         if session is None or not session.is_active or not session.user.is_active:
-            raise SessionEnded("Token is invalid or expired")
+            raise SessionEnded(
+                "Token is invalid or expired",
+                reason=session.revoked_reason if session is not None else "",
+            )
         now = timezone.now()
         if refresh["jti"] == session.refresh_jti:
             return _rotate(session, refresh, now=now)
@@ -198,7 +207,7 @@ def rotate_refresh_token(*, raw_token: str, request=None) -> TokenPair:
             session=session,
             request=request,
         )
-    raise SessionEnded("Token is invalid or expired")
+    raise SessionEnded("Token is invalid or expired", reason=Reason.REUSE_DETECTED)
 
 
 def _rotate(session: Session, refresh: RefreshToken, *, now) -> TokenPair:

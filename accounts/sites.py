@@ -2,12 +2,16 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from .views import LogoutView, PasswordChangeView
 
 
 class AdminSite(admin.AdminSite):
     """The admin, logged into and out of through the site's own JWT pages."""
+
+    site_header = _("authsite administration")
+    site_title = _("authsite admin")
 
     def login(self, request, extra_context=None):
         if request.user.is_authenticated:

@@ -132,8 +132,9 @@ MIDDLEWARE = [
     # Django's, without the trailing-slash redirect of API requests.
     "authsite.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "accounts.middleware.JWTAuthenticationMiddleware",
+    # Before the JWT middleware, which adds a message as it answers.
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.JWTAuthenticationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout into the 429 response.

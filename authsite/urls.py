@@ -8,6 +8,7 @@ from shop import urls as shop_urls
 from shop.views import ProductListView
 
 from .health import healthz
+from .views import favicon
 
 urlpatterns = [
     # The shop window is the home page.
@@ -28,6 +29,7 @@ urlpatterns = [
     ),
     path("api-auth/", include(accounts_urls.browsable_api_urlpatterns)),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path(".well-known/jwks.json", jwks, name="jwks"),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,9 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.pagination import PageNumberPagination
@@ -39,6 +42,7 @@ def cart_error(exc: DjangoValidationError) -> exceptions.ValidationError:
 class ProductListAPIView(generics.ListAPIView):
     """List the products for sale, 20 a page."""
 
+    name = gettext_lazy("Products")
     permission_classes = [AllowAny]
     queryset = Product.objects.active()
     serializer_class = ProductSerializer
@@ -48,6 +52,7 @@ class ProductListAPIView(generics.ListAPIView):
 class ProductDetailAPIView(generics.RetrieveAPIView):
     """Show one product for sale; an inactive one is a 404."""
 
+    name = gettext_lazy("Product")
     permission_classes = [AllowAny]
     queryset = Product.objects.active()
     serializer_class = ProductSerializer
@@ -56,9 +61,27 @@ class ProductDetailAPIView(generics.RetrieveAPIView):
 class CartAPIView(APIView):
     """Show the user's cart: its items, the total and the number of units."""
 
+    name = gettext_lazy("Your cart")
+
     @extend_schema(responses=CartSerializer)
     def get(self, request):
         return Response(CartSerializer(CartContents.of(request.user)).data)
+
+    def get_view_description(self, html=False):
+        """Describe the cart, and on its browsable page link where it changes."""
+        description = super().get_view_description(html)
+        if not html:
+            return description
+        items, checkout = reverse("api:cart-items"), reverse("api:checkout")
+        return format_html(
+            '{}<p>Add items with a POST to <a href="{}">{}</a>, then check out '
+            'with a POST to <a href="{}">{}</a>.</p>',
+            description,
+            items,
+            items,
+            checkout,
+            checkout,
+        )
 
 
 class CartItemListAPIView(APIView):
@@ -67,6 +90,8 @@ class CartItemListAPIView(APIView):
     201 with the new item when the product was not in the cart yet; 200 with
     the item when the units went onto its existing line (at most 99 in all).
     """
+
+    name = gettext_lazy("Cart items")
 
     @extend_schema(
         request=AddCartItemSerializer,
@@ -89,6 +114,8 @@ class CartItemListAPIView(APIView):
 
 class CartItemAPIView(APIView):
     """Change the quantity of a line of the cart, or remove it (204)."""
+
+    name = gettext_lazy("Cart item")
 
     @extend_schema(request=CartItemQuantitySerializer, responses=CartItemSerializer)
     def patch(self, request, pk):
@@ -120,6 +147,8 @@ class CartItemAPIView(APIView):
 class CheckoutAPIView(APIView):
     """Turn the cart into an order (201), or answer 400 with the reason's code."""
 
+    name = gettext_lazy("Check out")
+
     @extend_schema(request=None, responses={201: OrderSerializer})
     def post(self, request):
         try:
@@ -133,6 +162,7 @@ class CheckoutAPIView(APIView):
 class OrderListAPIView(generics.ListAPIView):
     """List the user's own orders, newest first."""
 
+    name = gettext_lazy("Your orders")
     serializer_class = OrderSerializer
     pagination_class = ShopPagination
 
@@ -143,6 +173,7 @@ class OrderListAPIView(generics.ListAPIView):
 class OrderDetailAPIView(generics.RetrieveAPIView):
     """Show one of the user's own orders; anyone else's is a 404."""
 
+    name = gettext_lazy("Order")
     serializer_class = OrderSerializer
 
     def get_queryset(self):

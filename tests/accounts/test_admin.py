@@ -157,3 +157,13 @@ def test_the_admins_own_password_change_ends_every_other_session(browser, superu
     assert superuser.check_password("a brand new passphrase 7")
     assert elsewhere.get(reverse("api:me")).status_code == 401
     assert browser.get(reverse("api:me")).status_code == 200
+
+
+def test_the_admin_is_named_after_the_site(browser, staff_user):
+    log_in(browser, staff_user.email)
+
+    page = browser.get(reverse("admin:index")).content.decode()
+
+    assert '<a href="/admin/">authsite administration</a>' in page
+    assert "<title>Site administration | authsite admin</title>" in page
+    assert "Django" not in page

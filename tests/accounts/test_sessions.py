@@ -638,6 +638,40 @@ def test_sessions_page_lists_sessions_with_this_device_and_events(logged_in, use
     assert browser_b.get(reverse("accounts:sessions")).status_code == 200
 
 
+def test_each_session_has_a_button_that_says_what_it_does(logged_in, user):
+    second_browser(user)
+
+    page = logged_in.get(reverse("accounts:sessions")).content.decode()
+
+    assert page.count('">End this session<span class="visually-hidden">: ') == 2
+    assert ": Firefox on Windows, started " in page
+    assert ", this device, started " in page
+    assert '<th scope="col"><span class="visually-hidden">Actions</span></th>' in page
+    assert '<th scope="col"></th>' not in page
+
+
+def test_last_active_says_just_now_then_how_long_ago(logged_in, user):
+    second_browser(user)
+
+    now = logged_in.get(reverse("accounts:sessions")).content.decode()
+    with seconds_later(3 * 60 + 5):
+        later = logged_in.get(reverse("accounts:sessions")).content.decode()
+
+    assert now.count(">just now</time>") == 2
+    assert "0\xa0minutes" not in now and "0 minutes" not in now
+    assert later.count(">3\xa0minutes ago</time>") == 2
+
+
+def test_security_events_name_the_device(logged_in, user):
+    second_browser(user)  # logs in with Firefox on Windows
+
+    page = logged_in.get(reverse("accounts:sessions")).content.decode()
+
+    events = page[page.index('<table class="table events">') :]
+    assert '<td data-label="Device">Firefox on Windows</td>' in events
+    assert "Mozilla/5.0" not in events
+
+
 def test_sessions_page_ends_another_session(logged_in, user):
     other = second_browser(user)
     other_sid = AccessToken(auth_cookie(other, "access"))["sid"]

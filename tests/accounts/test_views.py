@@ -1,5 +1,7 @@
 """The HTML pages: sign up, log in, log out, dashboard, the reset link."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -331,3 +333,94 @@ def test_reset_link_pages_send_no_referer_to_other_sites_but_let_forms_post(
     assert answer["Referrer-Policy"] == "same-origin"
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+# --- pages that explain themselves ----------------------------------------------
+
+
+def messages_of(page) -> list[str]:
+    """Return the texts of the messages a page shows."""
+    return re.findall(r'<li class="[a-z ]*">(.*?)</li>', page.content.decode())
+
+
+def login_links(page) -> list[str]:
+    """Return where the page's "Log in" links lead."""
+    return re.findall(
+        r'<a href="(/accounts/login/[^"]*)">Log in</a>', page.content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard/",
+        "/accounts/sessions/",
+        "/accounts/password/change/",
+        "/shop/cart/",
+        "/shop/orders/",
+        "/admin/",
+    ],
+)
+def test_a_page_that_needs_a_login_sends_there_and_says_why(browser, db, url):
+    page = browser.get(url, follow=True)
+
+    assert page.redirect_chain[-1][0] == f"{reverse('accounts:login')}?next={url}"
+    assert messages_of(page) == ["Log in to see that page."]
+    # Said once.
+    assert not messages_of(browser.get(page.redirect_chain[-1][0]))
+
+
+def test_opening_the_login_page_with_next_says_nothing(browser, db):
+    page = browser.get(f"{reverse('accounts:login')}?next=/shop/orders/")
+
+    assert not messages_of(page)
+
+
+def test_a_refused_form_says_nothing_about_seeing_a_page(browser, db):
+    form_token(browser)
+    page = post_form(browser, reverse("accounts:sessions-end-others"), {})
+
+    assert page.status_code == 302
+    assert not messages_of(browser.get(page["Location"]))
+
+
+@pytest.mark.parametrize(
+    ("url", "login"),
+    [
+        ("/", "/accounts/login/?next=/"),
+        ("/?page=1", "/accounts/login/?next=/%3Fpage%3D1"),
+        ("/no/such/page/", "/accounts/login/?next=/no/such/page/"),
+        ("/accounts/login/?next=/shop/orders/", "/accounts/login/?next=/shop/orders/"),
+        ("/accounts/login/", "/accounts/login/"),
+        ("/accounts/signup/", "/accounts/login/"),
+        ("/accounts/logout/", "/accounts/login/"),
+        ("/accounts/password/reset/", "/accounts/login/"),
+        ("/accounts/password/reset/sent/", "/accounts/login/"),
+        ("/accounts/reset/done/", "/accounts/login/"),
+    ],
+)
+def test_the_top_bar_log_in_link_comes_back_to_the_page(browser, db, url, login):
+    page = browser.get(url)
+
+    assert login_links(page)[0] == login
+
+
+def test_the_reset_link_page_never_puts_its_token_in_a_link(browser, user):
+    token = default_token_generator.make_token(user)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+
+    page = browser.get(reverse("accounts:password_reset_confirm", args=(uid, token)))
+
+    assert page.status_code == 200
+    assert login_links(page) == ["/accounts/login/"]
+    assert page.content.decode().count(token) == 0
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/?next=/shop/", "/accounts/signup/"])
+def test_the_login_and_signup_pages_say_who_is_logged_in_already(logged_in, url):
+    page = logged_in.get(url).content.decode()
+
+    assert "You are already logged in as <strong>alice@example.com</strong>." in page
+    assert '<a href="/dashboard/" class="button">Go to your dashboard</a>' in page
+    assert f'<input type="hidden" name="next" value="{url}">' in page
+    assert page.count('action="/accounts/logout/"') == 2  # and the top bar's

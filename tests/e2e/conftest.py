@@ -8,7 +8,6 @@ where a missing browser is a failure: CI must prove the journeys.
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -96,9 +95,6 @@ def context_factory(chromium, live_server, transactional_db, viewport, request):
         if not failed:
             return True
         url = message.location.get("url", "")
-        # The site has no favicon; Chromium asks for one by itself.
-        if urlsplit(url).path == "/favicon.ico":
-            return False
         # The page itself (not a file it loads) answered as the test meant.
         return not (url == where and int(failed[1]) in expected_statuses)
 

@@ -37,6 +37,16 @@ def top_bar(page: Page):
     return page.locator("header.topbar")
 
 
+def account_menu(page: Page):
+    """Open the top bar's account menu (the email) and return it."""
+    menu = top_bar(page).locator("details.account-menu")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    panel = menu.get_by_role("navigation", name="Account")
+    expect(panel).to_be_visible()
+    return panel
+
+
 def log_out(page: Page) -> None:
-    top_bar(page).get_by_role("button", name="Log out").click()
+    account_menu(page).get_by_role("button", name="Log out").click()
     expect(page.get_by_role("status")).to_contain_text("You have been logged out.")

@@ -71,6 +71,9 @@ def test_staff_revokes_a_users_session_with_the_admin_action(context_factory):
     )
     top_bar(user).get_by_role("link", name="Dashboard").click()
     expect(user.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(user.get_by_role("status")).to_contain_text(
+        "You were logged out because a member of staff ended this session."
+    )
     assert not Session.objects.active().filter(user__email="watched@example.com")
 
 
@@ -149,21 +152,30 @@ def api_json(page) -> dict:
     return json.loads(text[text.index("{") :])
 
 
-# The items endpoint shows its POST form under "405 Method Not Allowed", and
-# the cart says 401 once logged out.
-@pytest.mark.error_pages(401, 405)
+# The items endpoint shows its POST form under "405 Method Not Allowed", a
+# body that does not parse is a 400, and the cart says 401 once logged out.
+@pytest.mark.error_pages(400, 401, 405)
 def test_browsable_api_cart_is_usable_while_logged_in_post_form_included(page, mug):
     User.objects.create_user("api@example.com", PASSWORD)
     go_and_log_in(page, "api@example.com")
 
     page.goto("/api/cart/")
+    expect(page).to_have_title("Your cart · authsite API")
     expect(page.locator(".navbar")).to_contain_text("api@example.com")
     expect(page.locator(".response-info")).to_contain_text("HTTP 200 OK")
     assert api_json(page)["count"] == 0
 
-    # The cart's items endpoint takes a POST from the raw-data form.
-    page.goto("/api/cart/items/")
+    # The cart says where items are added; there, a raw-data form POSTs them.
+    page.get_by_role("link", name="/api/cart/items/").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cart items")
     form = page.locator("#post-generic-content-form form")
+    form.locator("select[name=_content_type]").select_option("application/json")
+    # A typo in the body is the body's fault: still logged in, form still there.
+    form.locator("textarea[name=_content]").fill('{"product": ')
+    form.get_by_role("button", name="POST").click()
+    expect(page.locator(".response-info")).to_contain_text("HTTP 400 Bad Request")
+    expect(page.locator(".response-info")).to_contain_text("parse_error")
+    expect(page.locator(".navbar")).to_contain_text("api@example.com")
     form.locator("select[name=_content_type]").select_option("application/json")
     form.locator("textarea[name=_content]").fill(
         json.dumps({"product": mug.pk, "quantity": 2})

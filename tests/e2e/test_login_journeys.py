@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from accounts.models import User
+from shop.models import Product
 from tests.conftest import PASSWORD
 
 from .conftest import save_screenshot
@@ -12,6 +13,7 @@ from .helpers import (
     at_desktop_and_phone_width,
     fits_the_window,
     go_and_log_in,
+    log_in,
     log_out,
     top_bar,
 )
@@ -60,6 +62,7 @@ def test_sign_up_lands_on_dashboard_then_log_out_and_log_in_back_to_the_asking_p
     # A protected page asks for a login and comes back to itself afterwards.
     page.goto("/shop/orders/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/shop/orders/$"))
+    expect(page.get_by_role("status")).to_have_text("Log in to see that page.")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     expect(page.get_by_label("Password")).to_have_attribute(
         "autocomplete", "current-password"
@@ -150,3 +153,39 @@ def test_the_logout_page_asks_first_then_logs_out(page):
     expect(top_bar(page)).not_to_contain_text("asked@example.com")
     page.goto("/dashboard/")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+
+
+@at_desktop_and_phone_width
+def test_log_in_from_the_top_bar_comes_back_and_the_login_page_knows_who_is_in(
+    page,
+):
+    User.objects.create_user("comeback@example.com", PASSWORD)
+    Product.objects.create(name="Notebook", slug="notebook", price="8.25", stock=7)
+    page.goto("/shop/products/notebook/")
+    top_bar(page).get_by_role("link", name="Log in").click()
+    expect(page).to_have_url(
+        re.compile(r"/accounts/login/\?next=/shop/products/notebook/$")
+    )
+    # Asked for by the visitor, not demanded by the page: no "to see that page".
+    expect(page.get_by_role("status")).to_have_count(0)
+    log_in(page, "comeback@example.com")
+    expect(page).to_have_url(re.compile(r"/shop/products/notebook/$"))
+
+    # The login page, to someone logged in, says who and offers the way out.
+    page.goto("/accounts/login/")
+    main = page.locator("main")
+    expect(main).to_contain_text("You are already logged in as comeback@example.com.")
+    assert fits_the_window(page)
+    main.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+    expect(page.get_by_role("status")).to_have_text("You have been logged out.")
+    expect(main).not_to_contain_text("already logged in")
+
+    log_in(page, "comeback@example.com")
+    page.goto("/accounts/signup/")
+    expect(main).to_contain_text("You are already logged in as comeback@example.com.")
+    assert fits_the_window(page)
+    main.get_by_role("link", name="Go to your dashboard").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Welcome, comeback@example.com"
+    )

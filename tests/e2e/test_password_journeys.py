@@ -8,7 +8,13 @@ from playwright.sync_api import expect
 from accounts.models import User
 from tests.conftest import PASSWORD
 
-from .helpers import at_desktop_and_phone_width, fits_the_window, go_and_log_in, top_bar
+from .helpers import (
+    account_menu,
+    at_desktop_and_phone_width,
+    fits_the_window,
+    go_and_log_in,
+    top_bar,
+)
 
 NEW_PASSWORD = "a brand new passphrase 2026"
 
@@ -116,7 +122,7 @@ def test_changing_the_password_logs_out_the_other_browser_and_keeps_this_one(
     go_and_log_in(elsewhere, "changer@example.com")
     go_and_log_in(here, "changer@example.com")
 
-    top_bar(here).get_by_role("link", name="Change password").click()
+    account_menu(here).get_by_role("link", name="Change password").click()
     expect(here.get_by_role("heading", level=1)).to_have_text("Change your password")
     assert fits_the_window(here)
     here.get_by_label("Old password").fill(PASSWORD)
@@ -132,6 +138,10 @@ def test_changing_the_password_logs_out_the_other_browser_and_keeps_this_one(
     )
     top_bar(elsewhere).get_by_role("link", name="Dashboard").click()
     expect(elsewhere.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(elsewhere.get_by_role("status")).to_contain_text(
+        "You were logged out because your password was changed."
+    )
+    assert fits_the_window(elsewhere)
     elsewhere.get_by_label("Email").fill("changer@example.com")
     elsewhere.get_by_label("Password").fill(NEW_PASSWORD)
     elsewhere.get_by_role("button", name="Log in").click()
@@ -139,5 +149,5 @@ def test_changing_the_password_logs_out_the_other_browser_and_keeps_this_one(
         "Welcome, changer@example.com"
     )
     # This browser goes on, on its fresh tokens.
-    top_bar(here).get_by_role("link", name="Sessions").click()
+    account_menu(here).get_by_role("link", name="Sessions").click()
     expect(here.locator("table.sessions tbody tr")).to_have_count(2)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -82,6 +83,11 @@ def context_factory(chromium, live_server, transactional_db, viewport, request):
     opens on purpose (`@pytest.mark.error_pages(403)`): so a form that a
     header breaks in the browser fails whichever test submits it.
     """
+    # Start with no failed logins counted against the browsers' one address:
+    # the flush that ends a transactional test leaves the database cache's
+    # table as it was, and a few tests' deliberate failures would add up to
+    # a lockout of every later test.
+    caches["default"].clear()
     marker = request.node.get_closest_marker("error_pages")
     expected_statuses = set(marker.args) if marker else set()
     contexts, problems = [], []

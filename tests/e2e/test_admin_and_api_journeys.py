@@ -11,7 +11,7 @@ from shop.models import Product
 from tests.conftest import PASSWORD
 
 from .conftest import save_screenshot
-from .helpers import go_and_log_in, log_in, top_bar
+from .helpers import at_desktop_and_phone_width, go_and_log_in, log_in, top_bar
 
 
 @pytest.fixture
@@ -155,7 +155,10 @@ def api_json(page) -> dict:
 # The items endpoint shows its POST form under "405 Method Not Allowed", a
 # body that does not parse is a 400, and the cart says 401 once logged out.
 @pytest.mark.error_pages(400, 401, 405)
-def test_browsable_api_cart_is_usable_while_logged_in_post_form_included(page, mug):
+@at_desktop_and_phone_width
+def test_browsable_api_cart_is_usable_while_logged_in_post_form_included(
+    page, mug, viewport
+):
     User.objects.create_user("api@example.com", PASSWORD)
     go_and_log_in(page, "api@example.com")
 

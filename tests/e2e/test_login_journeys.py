@@ -139,7 +139,8 @@ def test_after_logout_back_shows_no_protected_content_and_reload_asks_for_login(
     expect(page.get_by_text("back@example.com")).to_have_count(0)
 
 
-def test_the_logout_page_asks_first_then_logs_out(page):
+@at_desktop_and_phone_width
+def test_the_logout_page_asks_first_then_logs_out(page, viewport):
     User.objects.create_user("asked@example.com", PASSWORD)
     go_and_log_in(page, "asked@example.com")
 

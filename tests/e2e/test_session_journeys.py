@@ -82,8 +82,9 @@ def test_clicking_past_access_expiry_stays_logged_in_even_with_parallel_requests
     ).exists()
 
 
+@at_desktop_and_phone_width
 def test_ending_a_session_from_another_browser_logs_it_out_on_its_next_click(
-    context_factory,
+    context_factory, viewport
 ):
     User.objects.create_user("twice@example.com", PASSWORD)
     laptop = context_factory().new_page()

@@ -109,7 +109,9 @@ class StrictTokenBackend(TokenBackend):
         )
 
     def get_verifying_key(self, token):
-        header = unverified_header(token)
+        return self._verifying_key_for(unverified_header(token))
+
+    def _verifying_key_for(self, header: dict):
         # Checked before any key is touched: an HMAC check keyed with a
         # public key (algorithm confusion) or alg none never happens.
         if header.get("alg") != self.algorithm:
@@ -129,7 +131,8 @@ class StrictTokenBackend(TokenBackend):
             token = well_formed_token(token)
             payload = jwt.decode(
                 token,
-                self.get_verifying_key(token) if verify else None,
+                # The shape is checked once, just above, for both reads.
+                self._verifying_key_for(_header_of(token)) if verify else None,
                 algorithms=[self.algorithm],
                 audience=self.audience,
                 issuer=self.issuer,
@@ -172,7 +175,12 @@ def unverified_header(token) -> dict:
     """Return a token's JOSE header, read before anything is verified."""
     # Only the first segment is decoded: jwt.get_unverified_header() decodes
     # the whole token, which jwt.decode() is about to do again anyway.
-    segment = well_formed_token(token).partition(".")[0]
+    return _header_of(well_formed_token(token))
+
+
+def _header_of(token: str) -> dict:
+    # `token` has passed well_formed_token().
+    segment = token.partition(".")[0]
     if len(segment) > MAX_HEADER_SEGMENT_LENGTH:
         raise jwt.DecodeError("The token's header is too long.")
     return dict(_parse_header_segment(segment))

@@ -8,8 +8,9 @@ class AccountsConfig(AppConfig):
     default = True
 
     def ready(self):
-        # Registers checks, receivers and the OpenAPI auth schemes.
-        from . import checks, schema, signals  # noqa: F401
+        # Connects the receivers that keep sessions and the security log
+        # true to the account.
+        from . import receivers  # noqa: F401
 
 
 class JWTAdminConfig(admin_apps.AdminConfig):

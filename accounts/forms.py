@@ -1,10 +1,14 @@
 from django import forms
-from django.contrib.auth import authenticate
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from .lockout import is_locked_out, lockout_message
+from .credentials import (
+    INVALID_LOGIN,
+    CredentialsRefused,
+    authenticate_credentials,
+    verify_current_password,
+)
 from .models import User, normalize_email
 
 SIGNUP_THROTTLED_MESSAGE = _(
@@ -26,14 +30,7 @@ class LoginForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    error_messages = {
-        # One message for a wrong password, an unknown email and an inactive
-        # account: the form never tells which accounts exist.
-        "invalid_login": _(
-            "That email and password do not match an active account. "
-            "Check both and try again."
-        ),
-    }
+    error_messages = {"invalid_login": INVALID_LOGIN}
 
     def __init__(self, request=None, *args, **kwargs):
         self.request = request
@@ -43,16 +40,16 @@ class LoginForm(forms.Form):
     def clean(self):
         email = self.cleaned_data.get("email")
         password = self.cleaned_data.get("password")
-        if email and password:
-            self.user_cache = authenticate(
-                self.request, email=normalize_email(email), password=password
+        try:
+            if not (email and password):
+                # The field's own error says what is missing; the form adds
+                # the one message every failed login gets.
+                raise CredentialsRefused(INVALID_LOGIN, code="invalid_login")
+            self.user_cache = authenticate_credentials(
+                self.request, email=email, password=password
             )
-        if self.user_cache is None:
-            if is_locked_out(self.request):
-                raise forms.ValidationError(lockout_message(), code="locked_out")
-            raise forms.ValidationError(
-                self.error_messages["invalid_login"], code="invalid_login"
-            )
+        except CredentialsRefused as refused:
+            raise forms.ValidationError(refused.message, code=refused.code) from None
         return self.cleaned_data
 
     def get_user(self):
@@ -79,18 +76,9 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         super().__init__(user, *args, **kwargs)
 
     def clean_old_password(self):
-        # Through authenticate(), not user.check_password(): wrong guesses
-        # count towards the same lockout as failed logins.
         old_password = self.cleaned_data["old_password"]
-        if check_password_attempt(self.request, self.user, old_password):
-            return old_password
-        if is_locked_out(self.request):
-            raise forms.ValidationError(lockout_message(), code="locked_out")
-        raise forms.ValidationError(
-            self.error_messages["password_incorrect"], code="password_incorrect"
-        )
-
-
-def check_password_attempt(request, user, password) -> bool:
-    """Return whether `password` is `user`'s, counting a miss as a failed login."""
-    return authenticate(request, email=user.email, password=password) == user
+        try:
+            verify_current_password(self.request, user=self.user, password=old_password)
+        except CredentialsRefused as refused:
+            raise forms.ValidationError(refused.message, code=refused.code) from None
+        return old_password

@@ -13,6 +13,7 @@ from django.core.management import CommandError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from rest_framework import exceptions, status
 
 from .models import normalize_email
 
@@ -126,3 +127,14 @@ class LockoutCacheHandler(AxesCacheHandler):
                 "the admin's Unlock actions)."
             )
         return unlock(email=username, ip_address=ip_address)
+
+
+class LockedOut(exceptions.APIException):
+    """Too many failed password checks: 429, and when to try again."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+    def __init__(self, detail, *, wait: int):
+        super().__init__(detail)
+        self.wait = wait  # DRF's handler turns this into Retry-After

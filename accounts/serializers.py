@@ -1,15 +1,25 @@
-from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 
 from authsite import fields
 
-from .exceptions import LockedOut
-from .forms import LoginForm, check_password_attempt
-from .lockout import is_locked_out, lockout_message, retry_after_seconds
-from .models import Session, User, normalize_email
+from .credentials import (
+    AttemptsLockedOut,
+    CredentialsRefused,
+    authenticate_credentials,
+    verify_current_password,
+)
+from .lockout import LockedOut
+from .models import User, normalize_email
+
+
+def _api_error(refused: CredentialsRefused, *, failed: type[Exception], code: str):
+    # The credential check's refusal, as the API answers it: 429 with
+    # Retry-After when locked out, else `failed` with `code`.
+    if isinstance(refused, AttemptsLockedOut):
+        return LockedOut(refused.message, wait=refused.wait)
+    return failed(refused.message, code=code)
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -46,71 +56,19 @@ class CredentialsSerializer(serializers.Serializer):
     password = fields.CharField(max_length=4096, write_only=True, trim_whitespace=False)
 
     def validate(self, attrs):
-        request = self.context["request"]._request
-        user = authenticate(
-            request, email=normalize_email(attrs["email"]), password=attrs["password"]
-        )
-        if user is None:
-            if is_locked_out(request):
-                raise LockedOut(lockout_message(), wait=retry_after_seconds())
-            raise exceptions.AuthenticationFailed(
-                LoginForm.error_messages["invalid_login"], code="invalid_credentials"
+        try:
+            attrs["user"] = authenticate_credentials(
+                self.context["request"]._request,
+                email=attrs["email"],
+                password=attrs["password"],
             )
-        attrs["user"] = user
+        except CredentialsRefused as refused:
+            raise _api_error(
+                refused,
+                failed=exceptions.AuthenticationFailed,
+                code="invalid_credentials",
+            ) from None
         return attrs
-
-
-class TokenPairExpirySerializer(serializers.Serializer):
-    """Describe a browser login: who, and when its cookies run out."""
-
-    user = UserSerializer()
-    access_expires_at = serializers.DateTimeField()
-    refresh_expires_at = serializers.DateTimeField()
-    session_expires_at = serializers.DateTimeField()
-
-
-class TokenPairSerializer(serializers.Serializer):
-    """The token pair in SimpleJWT's usual shape, for apps."""
-
-    access = serializers.CharField()
-    refresh = serializers.CharField()
-
-    def to_representation(self, pair):
-        return {"access": str(pair.access), "refresh": str(pair.refresh)}
-
-
-class RefreshTokenSerializer(serializers.Serializer):
-    refresh = fields.CharField(max_length=8192)
-
-
-class TokenSerializer(serializers.Serializer):
-    token = fields.CharField(max_length=8192)
-
-
-# Shown when a cookie-based call arrives without a usable refresh cookie.
-NO_REFRESH_COOKIE = _("You are not logged in, or your session has ended. Log in again.")
-
-
-class SessionSerializer(serializers.ModelSerializer):
-    device = serializers.CharField(read_only=True)
-    current = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Session
-        fields = (
-            "id",
-            "device",
-            "user_agent",
-            "ip_address",
-            "created_at",
-            "last_used_at",
-            "expires_at",
-            "current",
-        )
-        read_only_fields = fields
-
-    def get_current(self, session) -> bool:
-        return str(session.pk) == self.context.get("current_session_id")
 
 
 class PasswordChangeSerializer(serializers.Serializer):
@@ -118,14 +76,18 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = fields.CharField(max_length=4096, trim_whitespace=False)
 
     def validate_old_password(self, value):
-        request = self.context["request"]._request
-        if not check_password_attempt(request, self.context["user"], value):
-            if is_locked_out(request):
-                raise LockedOut(lockout_message(), wait=retry_after_seconds())
-            raise serializers.ValidationError(
-                _("Your old password was entered incorrectly. Please enter it again."),
-                code="password_incorrect",
+        try:
+            verify_current_password(
+                self.context["request"]._request,
+                user=self.context["user"],
+                password=value,
             )
+        except CredentialsRefused as refused:
+            raise _api_error(
+                refused,
+                failed=serializers.ValidationError,
+                code="password_incorrect",
+            ) from None
         return value
 
     def validate_new_password(self, value):

@@ -1,6 +1,6 @@
 from rest_framework.throttling import SimpleRateThrottle
 
-from .client import client_ip
+from jwt_sessions.client import client_ip
 
 
 class SignupRateThrottle(SimpleRateThrottle):

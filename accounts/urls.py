@@ -54,45 +54,11 @@ browsable_api_urlpatterns = (
 api_urlpatterns = [
     path("auth/register/", api.RegisterAPIView.as_view(), name="register"),
     path("token/", api.CookieTokenObtainAPIView.as_view(), name="token"),
-    path(
-        "token/refresh/",
-        api.CookieTokenRefreshAPIView.as_view(),
-        name="token-refresh",
-    ),
-    path("token/verify/", api.TokenVerifyAPIView.as_view(), name="token-verify"),
-    path(
-        "token/blacklist/",
-        api.CookieTokenBlacklistAPIView.as_view(),
-        name="token-blacklist",
-    ),
     path("me/", api.MeAPIView.as_view(), name="me"),
     path(
         "auth/password/change/",
         api.PasswordChangeAPIView.as_view(),
         name="password-change",
     ),
-    path("sessions/", api.SessionListAPIView.as_view(), name="sessions"),
-    path(
-        "sessions/revoke-others/",
-        api.SessionRevokeOthersAPIView.as_view(),
-        name="sessions-revoke-others",
-    ),
-    path(
-        "sessions/revoke-all/",
-        api.SessionRevokeAllAPIView.as_view(),
-        name="sessions-revoke-all",
-    ),
-    path("sessions/<uuid:pk>/", api.SessionAPIView.as_view(), name="session"),
-    path("csrf/", api.CsrfAPIView.as_view(), name="csrf"),
     path("app/token/", api.AppTokenObtainAPIView.as_view(), name="app-token"),
-    path(
-        "app/token/refresh/",
-        api.AppTokenRefreshAPIView.as_view(),
-        name="app-token-refresh",
-    ),
-    path(
-        "app/token/blacklist/",
-        api.AppTokenBlacklistAPIView.as_view(),
-        name="app-token-blacklist",
-    ),
 ]

@@ -1,7 +1,4 @@
-from datetime import timedelta
-
 from axes.handlers.proxy import AxesProxyHandler
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
@@ -10,24 +7,24 @@ from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_safe
 from django.views.generic import FormView, TemplateView, View
 
-from . import keys, services
-from .authentication import current_session_id, read_refresh_cookie
-from .cookies import delete_auth_cookies, set_auth_cookies
+from jwt_sessions import services as sessions
+from jwt_sessions.authentication import current_session_id, read_refresh_cookie
+from jwt_sessions.cookies import delete_auth_cookies, set_auth_cookies
+from jwt_sessions.models import Session
+
+from . import services
 from .forms import (
     SIGNUP_THROTTLED_MESSAGE,
     LoginForm,
@@ -35,7 +32,7 @@ from .forms import (
     SignupForm,
 )
 from .lockout import RESET_LINK_CREDENTIALS, lockout_message, lockout_response
-from .models import SecurityEvent, Session, User
+from .models import SecurityEvent, User
 from .throttles import SignupRateThrottle
 
 
@@ -46,7 +43,7 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
 
     def form_valid(self, form):
-        pair = services.log_in(
+        pair = sessions.log_in(
             request=self.request,
             user=form.get_user(),
             replacing=read_refresh_cookie(self.request),
@@ -82,7 +79,7 @@ class SignupView(auth_views.RedirectURLMixin, FormView):
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
         )
-        pair = services.log_in(
+        pair = sessions.log_in(
             request=self.request,
             user=user,
             replacing=read_refresh_cookie(self.request),
@@ -103,7 +100,7 @@ class LogoutView(TemplateView):
     template_name = "accounts/logout.html"
 
     def post(self, request, *args, **kwargs):
-        services.log_out(raw_token=read_refresh_cookie(request), request=request)
+        sessions.log_out(raw_token=read_refresh_cookie(request), request=request)
         response = HttpResponseRedirect(self.get_success_url())
         delete_auth_cookies(response)
         messages.info(request, _("You have been logged out."))
@@ -118,32 +115,6 @@ class LogoutView(TemplateView):
         ):
             return next_url
         return resolve_url("/")
-
-
-class DashboardView(LoginRequiredMixin, TemplateView):
-    template_name = "accounts/dashboard.html"
-
-    def get_context_data(self, **kwargs):
-        now = timezone.now()
-        return super().get_context_data(
-            session=self.request.user.login_sessions.filter(
-                pk=current_session_id(self.request)
-            ).first(),
-            idle_timeout=timesince(
-                now - timedelta(seconds=settings.JWT_REFRESH_LIFETIME), now
-            ),
-            **kwargs,
-        )
-
-
-def csrf_failure(request, reason=""):
-    """Explain a refused form in plain words: usually a page open too long."""
-    return render(
-        request,
-        "403_csrf.html",
-        {"reason": reason, "debug": settings.DEBUG},
-        status=403,
-    )
 
 
 class SessionListView(LoginRequiredMixin, TemplateView):
@@ -170,7 +141,7 @@ class SessionEndView(LoginRequiredMixin, View):
     def post(self, request, pk):
         current = str(pk) == current_session_id(request)
         try:
-            services.end_session(user=request.user, session_id=pk, request=request)
+            sessions.end_session(user=request.user, session_id=pk, request=request)
         except Session.DoesNotExist:
             raise Http404(_("No active session of yours has that id.")) from None
         if current:
@@ -189,7 +160,7 @@ class SessionEndOthersView(LoginRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        count = services.end_sessions(
+        count = sessions.end_sessions(
             user=request.user,
             keep=Session(pk=current_session_id(request)),
             reason=Session.RevokeReason.ENDED_BY_USER,
@@ -214,7 +185,7 @@ class SessionEndAllView(LoginRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        services.end_sessions(
+        sessions.end_sessions(
             user=request.user,
             reason=Session.RevokeReason.ENDED_BY_USER,
             request=request,
@@ -357,28 +328,3 @@ class PasswordResetConfirmView(FormView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "registration/password_reset_complete.html"
-
-
-@require_safe
-def jwks(request):
-    """Publish the public keys that verify our tokens, as a JWK Set (RFC 7517)."""
-    key_set = keys.get_key_set()
-    if key_set.algorithm in keys.HMAC_ALGORITHMS:
-        # An HMAC key signs as well as verifies: it is never published, so
-        # with HS256 no other service can verify our tokens on its own.
-        return JsonResponse(
-            {
-                "detail": _(
-                    "This site signs its tokens with a shared secret (HS256), "
-                    "which is never published. Set JWT_ALGORITHM to RS256, ES256 "
-                    "or EdDSA to publish verification keys here."
-                ),
-                "code": "no_public_keys",
-            },
-            status=404,
-        )
-    response = JsonResponse(key_set.public_jwks())
-    # Other services may cache it; a new key is published here (by
-    # `jwt_keys generate`) at least this long before it signs anything.
-    response["Cache-Control"] = f"public, max-age={keys.JWKS_MAX_AGE}"
-    return response

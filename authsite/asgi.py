@@ -2,8 +2,8 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-from accounts.keys import ensure_key_set_usable
 from authsite.cache import ensure_cache_tables_exist
+from jwt_sessions.keys import ensure_key_set_usable
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "authsite.settings")
 

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "authsite",
+    "jwt_sessions",
     "accounts",
     "shop",
 ]
@@ -134,7 +135,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     # Before the JWT middleware, which adds a message as it answers.
     "django.contrib.messages.middleware.MessageMiddleware",
-    "accounts.middleware.JWTAuthenticationMiddleware",
+    "jwt_sessions.middleware.JWTAuthenticationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout into the 429 response.
@@ -242,7 +243,7 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard"
 
 # Messages ride in a signed cookie: there is no session to keep them in.
-MESSAGE_STORAGE = "accounts.messages.MessageCookieStorage"
+MESSAGE_STORAGE = "authsite.messages.MessageCookieStorage"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -301,13 +302,18 @@ SECURE_PROXY_SSL_HEADER = (
 )
 
 # --- JWT ---------------------------------------------------------------------
+# jwt_sessions reads these, and only these (jwt_sessions/app_settings.py);
+# SimpleJWT's SIMPLE_JWT is not set at all (a system check refuses it).
 
 # HS256 signs with JWT_SIGNING_KEY; RS256, ES256 and EdDSA with the active key
 # of JWT_KEYS_FILE, a git-ignored JWK Set kept by `manage.py jwt_keys`
-# (accounts/keys.py checks both at start-up).
+# (jwt_sessions/keys.py checks both at start-up).
 JWT_ALGORITHM = os.environ.get("JWT_ALGORITHM", "HS256")
 JWT_KEYS_FILE = Path(os.environ.get("JWT_KEYS_FILE", BASE_DIR / ".jwt-keys.json"))
 JWT_SIGNING_KEY = local_secret("JWT_SIGNING_KEY") if JWT_ALGORITHM == "HS256" else ""
+JWT_ISSUER = os.environ.get("JWT_ISSUER", "authsite")
+JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "authsite")
+# Lifetimes in seconds.
 JWT_ACCESS_LIFETIME = env_int("JWT_ACCESS_LIFETIME", 5 * 60)
 JWT_REFRESH_LIFETIME = env_int("JWT_REFRESH_LIFETIME", 24 * 60 * 60)
 # Counted from the login and never extended by rotation.
@@ -315,25 +321,8 @@ JWT_SESSION_MAX_AGE = env_int("JWT_SESSION_MAX_AGE", 14 * 24 * 60 * 60)
 # Parallel requests that race one rotation all get the same successor pair
 # within this interval; a rotated refresh token presented later is reuse.
 JWT_REFRESH_GRACE_SECONDS = env_int("JWT_REFRESH_GRACE_SECONDS", 10)
-
-SIMPLE_JWT = {
-    "ALGORITHM": JWT_ALGORITHM,
-    "SIGNING_KEY": JWT_SIGNING_KEY,
-    "ISSUER": os.environ.get("JWT_ISSUER", "authsite"),
-    "AUDIENCE": os.environ.get("JWT_AUDIENCE", "authsite"),
-    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=JWT_ACCESS_LIFETIME),
-    "REFRESH_TOKEN_LIFETIME": timedelta(seconds=JWT_REFRESH_LIFETIME),
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": False,  # user_logged_in does it, once per login
-    "USER_ID_FIELD": "id",
-    "USER_ID_CLAIM": "user_id",
-    "CHECK_USER_IS_ACTIVE": True,
-    "AUTH_HEADER_TYPES": ("Bearer",),
-    "AUTH_TOKEN_CLASSES": ("accounts.tokens.AccessToken",),
-    "TOKEN_TYPE_CLAIM": "token_type",
-    "JTI_CLAIM": "jti",
-}
+# How the token endpoints describe the user of a login.
+JWT_USER_SERIALIZER = "accounts.serializers.UserSerializer"
 
 # --- Auth cookies ------------------------------------------------------------
 # Secure by default. Chromium and Firefox accept Secure cookies, and the
@@ -357,7 +346,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 MESSAGES_COOKIE_NAME = f"{_cookie_prefix}messages"
 CSRF_COOKIE_NAME = f"{_cookie_prefix}csrftoken"
 CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
+CSRF_FAILURE_VIEW = "authsite.views.csrf_failure"
 
 # --- Brute-force protection (django-axes) ----------------------------------
 # Failed password checks are counted per account and per client address in
@@ -368,7 +357,7 @@ AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60))
 AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_USERNAME_CALLABLE = "accounts.lockout.counted_username"
-AXES_CLIENT_IP_CALLABLE = "accounts.client.client_ip"
+AXES_CLIENT_IP_CALLABLE = "jwt_sessions.client.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # A successful login must not wipe the address's count: an attacker with an
 # account of their own could otherwise reset it between guesses.
@@ -411,11 +400,11 @@ CSRF_TRUSTED_ORIGINS = [*CSRF_TRUSTED_ORIGINS, *CORS_ALLOWED_ORIGINS]
 REST_FRAMEWORK = {
     # Bearer first: its scheme is what a 401 names in WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.authentication.JWTBearerAuthentication",
-        "accounts.authentication.JWTCookieAuthentication",
+        "jwt_sessions.authentication.JWTBearerAuthentication",
+        "jwt_sessions.authentication.JWTCookieAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "EXCEPTION_HANDLER": "accounts.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "authsite.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"signup": os.environ.get("SIGNUP_RATE", "20/hour")},
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -461,5 +450,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "accounts": {"level": os.environ.get("AUTH_LOG_LEVEL", "INFO")},
+        "jwt_sessions": {"level": os.environ.get("AUTH_LOG_LEVEL", "INFO")},
     },
 }

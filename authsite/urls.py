@@ -3,12 +3,19 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import urls as accounts_urls
-from accounts.views import DashboardView, jwks
+from jwt_sessions import urls as jwt_sessions_urls
+from jwt_sessions.views import jwks
 from shop import urls as shop_urls
 from shop.views import ProductListView
 
 from .health import healthz
-from .views import favicon
+from .views import DashboardView, favicon
+
+api_urlpatterns = (
+    accounts_urls.api_urlpatterns
+    + jwt_sessions_urls.api_urlpatterns
+    + shop_urls.api_urlpatterns
+)
 
 urlpatterns = [
     # The shop window is the home page.
@@ -16,10 +23,7 @@ urlpatterns = [
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("shop/", include("shop.urls")),
-    path(
-        "api/",
-        include((accounts_urls.api_urlpatterns + shop_urls.api_urlpatterns, "api")),
-    ),
+    path("api/", include((api_urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, not inline.
     path(

@@ -155,8 +155,8 @@ class Bench:
         from django.contrib.sessions.backends.db import SessionStore
         from rest_framework_simplejwt.tokens import AccessToken as StockAccessToken
 
-        from accounts.session_state import active_session_user_id
-        from accounts.tokens import AccessToken
+        from jwt_sessions.session_state import active_session_user_id
+        from jwt_sessions.tokens import AccessToken
 
         client = self.client
         access, _refresh = self.app_login()
@@ -221,9 +221,9 @@ class Bench:
             ),
             "app_refresh": ("POST /api/app/token/refresh/ (body)", self.app_refresh()),
         }
-        key = settings.SIMPLE_JWT["SIGNING_KEY"]
-        audience = settings.SIMPLE_JWT["AUDIENCE"]
-        issuer = settings.SIMPLE_JWT["ISSUER"]
+        key = settings.JWT_SIGNING_KEY
+        audience = settings.JWT_AUDIENCE
+        issuer = settings.JWT_ISSUER
         rows["pyjwt"] = (
             "Bare PyJWT decode of our access token (HS256, aud, iss)",
             lambda: jwt.decode(

@@ -1,7 +1,7 @@
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 
-from accounts.middleware import JWTAuthenticationMiddleware
+from jwt_sessions.middleware import JWTAuthenticationMiddleware
 
 SESSION_PEER_PREFIX = "/peer-session/"
 

@@ -194,7 +194,7 @@ table created, one user with a 3-line cart).
   `POST /api/app/token/`, compared with `check_password()` of the same
   password against the same Argon2 hash, in the same run.
 - **The bare floor**: `jwt.decode()` of our access token with the key, HS256,
-  audience and issuer; *our verification* is `accounts.tokens.AccessToken(raw)`
+  audience and issuer; *our verification* is `jwt_sessions.tokens.AccessToken(raw)`
   (header check, kid lookup, decode, claim types).
 - **Load test**: when `/usr/bin/wrk` exists, gunicorn (1 sync worker, bench
   settings) is pinned to core 0 with `taskset` and `wrk -t1 -c8 -d4s` runs on

@@ -8,8 +8,8 @@ from rest_framework_simplejwt.authentication import (
     JWTStatelessUserAuthentication,
 )
 
-from accounts.authentication import JWTBearerAuthentication, JWTCookieAuthentication
 from authsite.urls import urlpatterns as product_urlpatterns
+from jwt_sessions.authentication import JWTBearerAuthentication, JWTCookieAuthentication
 
 from .views import BenchCartAPIView
 

@@ -122,7 +122,9 @@ class CartItemAPIView(APIView):
         serializer = CartItemQuantitySerializer(data=request.data)
         # A line of someone else's cart is not found, whatever the body says.
         cart = get_object_or_404(
-            CartItem.objects.select_related("cart"), pk=pk, cart__user=request.user
+            CartItem.objects.select_related("cart"),
+            pk=pk,
+            cart__user_id=request.user.pk,
         ).cart
         serializer.is_valid(raise_exception=True)
         try:
@@ -136,7 +138,7 @@ class CartItemAPIView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
         # Only adding creates a cart; without one there is no line to remove.
-        cart = get_object_or_404(Cart, user=request.user)
+        cart = get_object_or_404(Cart, user_id=request.user.pk)
         try:
             cart.remove(pk)
         except CartItem.DoesNotExist:
@@ -167,7 +169,7 @@ class OrderListAPIView(generics.ListAPIView):
     pagination_class = ShopPagination
 
     def get_queryset(self):
-        return Order.objects.with_lines().filter(user=self.request.user)
+        return Order.objects.with_lines().filter(user_id=self.request.user.pk)
 
 
 class OrderDetailAPIView(generics.RetrieveAPIView):
@@ -177,4 +179,4 @@ class OrderDetailAPIView(generics.RetrieveAPIView):
     serializer_class = OrderSerializer
 
     def get_queryset(self):
-        return Order.objects.with_lines().filter(user=self.request.user)
+        return Order.objects.with_lines().filter(user_id=self.request.user.pk)

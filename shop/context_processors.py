@@ -10,7 +10,7 @@ def cart_summary(request):
     # no query.
     if not request.user.is_authenticated:
         return {"cart_count": 0}
-    units = CartItem.objects.filter(cart__user=request.user).aggregate(
+    units = CartItem.objects.filter(cart__user_id=request.user.pk).aggregate(
         units=Sum("quantity")
     )["units"]
     return {"cart_count": units or 0}

@@ -120,7 +120,7 @@ class CartQuerySet(models.QuerySet):
         """Return the user's cart to add to, creating it on the first add."""
         # Only adding calls this: reading a cart (a GET) must never create one,
         # and changing or removing a line needs a cart that is already there.
-        cart, _created = self.get_or_create(user=user)
+        cart, _created = self.get_or_create(user_id=user.pk)
         return cart
 
 
@@ -226,7 +226,9 @@ def validate_quantity(quantity: int) -> None:
 class CartItemQuerySet(models.QuerySet):
     def in_cart_of(self, user):
         """Select the lines of the user's cart, with their products, as added."""
-        return self.filter(cart__user=user).select_related("product").order_by("pk")
+        return (
+            self.filter(cart__user_id=user.pk).select_related("product").order_by("pk")
+        )
 
 
 class CartItem(models.Model):

@@ -62,7 +62,7 @@ class CartActionView(LoginRequiredMixin, View):
 
     def get_cart(self) -> Cart:
         """Return the user's cart; a line of a cart that is not there is a 404."""
-        return get_object_or_404(Cart, user=self.request.user)
+        return get_object_or_404(Cart, user_id=self.request.user.pk)
 
     def report_errors(self, errors) -> None:
         for message in errors:
@@ -106,7 +106,7 @@ class UpdateCartItemView(CartActionView):
         form = QuantityForm(request.POST)
         if not form.is_valid():
             # Still a 404 for a line that is not in this user's cart.
-            get_object_or_404(CartItem, pk=pk, cart__user=request.user)
+            get_object_or_404(CartItem, pk=pk, cart__user_id=request.user.pk)
             self.report_errors(form.errors["quantity"])
             return redirect("shop:cart")
         try:
@@ -165,7 +165,7 @@ class OrderListView(LoginRequiredMixin, ListView):
     paginate_by = 20
 
     def get_queryset(self):
-        return Order.objects.filter(user=self.request.user)
+        return Order.objects.filter(user_id=self.request.user.pk)
 
 
 class OrderDetailView(LoginRequiredMixin, DetailView):
@@ -174,4 +174,4 @@ class OrderDetailView(LoginRequiredMixin, DetailView):
 
     def get_queryset(self):
         # Someone else's order is a 404, exactly like one that does not exist.
-        return Order.objects.with_lines().filter(user=self.request.user)
+        return Order.objects.with_lines().filter(user_id=self.request.user.pk)

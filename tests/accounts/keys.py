@@ -64,5 +64,5 @@ def header_of(token: str) -> dict:
 def use_key_file(settings, tmp_path, algorithm):
     """Sign with `algorithm` keys kept in a key file of this test's own."""
     settings.JWT_KEYS_FILE = tmp_path / "jwt-keys.json"
-    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "ALGORITHM": algorithm}
+    settings.JWT_ALGORITHM = algorithm
     return settings.JWT_KEYS_FILE

@@ -11,7 +11,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
 )
 
 from accounts.models import User
-from accounts.tokens import RefreshToken
+from jwt_sessions.tokens import RefreshToken
 from tests.conftest import PASSWORD, auth_cookie, bearer_token, csrf_headers, log_in
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME

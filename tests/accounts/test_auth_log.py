@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tokens import SESSION_ID_CLAIM, AccessToken
 from authsite.logging import JSONFormatter
+from jwt_sessions.tokens import SESSION_ID_CLAIM, AccessToken
 from tests.conftest import PASSWORD
 
 

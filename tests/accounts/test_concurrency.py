@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.models import Session, User
+from accounts.models import User
+from jwt_sessions.models import Session
 from tests.conftest import PASSWORD, auth_cookie, csrf_headers, log_in
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME

@@ -91,7 +91,7 @@ def test_with_hs256_the_jwks_is_a_404_that_says_why(db):
     assert response.status_code == 404
     assert response.json()["code"] == "no_public_keys"
     assert "JWT_ALGORITHM" in response.json()["detail"]
-    assert settings.SIMPLE_JWT["SIGNING_KEY"] not in response.content.decode()
+    assert settings.JWT_SIGNING_KEY not in response.content.decode()
 
 
 def test_the_jwks_answers_get_only(db, algorithm):
@@ -111,8 +111,8 @@ def verify_elsewhere(jwks_url, token, algorithm):
         token,
         signing_key.key,
         algorithms=[algorithm],
-        audience=settings.SIMPLE_JWT["AUDIENCE"],
-        issuer=settings.SIMPLE_JWT["ISSUER"],
+        audience=settings.JWT_AUDIENCE,
+        issuer=settings.JWT_ISSUER,
     )
 
 

@@ -17,8 +17,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import keys
-from accounts.models import SecurityEvent, Session
+from accounts.models import SecurityEvent
+from jwt_sessions import keys
+from jwt_sessions.models import Session
 from tests.accounts.keys import (
     file_jwks,
     generate_key,
@@ -85,7 +86,7 @@ def app_refresh(client, refresh):
 def after_the_rotation_window(of=None):
     """Travel to when no token signed before `of` (default now) is valid."""
     start = of or timezone.now()
-    lifetime = settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"]
+    lifetime = timedelta(seconds=settings.JWT_REFRESH_LIFETIME)
     return time_machine.travel(start + lifetime + timedelta(seconds=1), tick=False)
 
 
@@ -125,7 +126,7 @@ def test_each_algorithm_serves_apps_with_bearer_tokens(algorithm, app_client, us
 
 
 def test_hs256_tokens_name_a_kid_derived_from_the_key_never_the_key(logged_in):
-    secret = settings.SIMPLE_JWT["SIGNING_KEY"]
+    secret = settings.JWT_SIGNING_KEY
 
     header = header_of(auth_cookie(logged_in, "access"))
 
@@ -223,7 +224,7 @@ def test_a_rotation_keeps_every_logged_in_user_logged_in(
 
     # Their access tokens expire; the old key's refresh tokens still work and
     # bring tokens of the new key.
-    later = activated_at + settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"]
+    later = activated_at + timedelta(seconds=settings.JWT_ACCESS_LIFETIME)
     with time_machine.travel(later + timedelta(seconds=1), tick=False):
         assert get_me(browser).status_code == 200  # silent refresh
         assert header_of(auth_cookie(browser, "access"))["kid"] == new
@@ -520,7 +521,7 @@ def test_a_missing_key_file_fails_the_check_and_says_how_to_make_one(
 ):
     use_key_file(settings, tmp_path, "EdDSA")
 
-    assert_check_fails(r"accounts\.E011", "jwt_keys generate --algorithm EdDSA")
+    assert_check_fails(r"jwt_sessions\.E011", "jwt_keys generate --algorithm EdDSA")
 
 
 @pytest.mark.parametrize(
@@ -530,13 +531,13 @@ def test_an_unreadable_key_file_fails_the_check(settings, tmp_path, content):
     key_file = use_key_file(settings, tmp_path, "EdDSA")
     key_file.write_text(content)
 
-    assert_check_fails(r"accounts\.E012", "cannot be read")
+    assert_check_fails(r"jwt_sessions\.E012", "cannot be read")
 
 
 def test_a_key_file_that_is_a_directory_fails_the_check(settings, tmp_path):
     use_key_file(settings, tmp_path, "EdDSA").mkdir()
 
-    assert_check_fails(r"accounts\.E012")
+    assert_check_fails(r"jwt_sessions\.E012")
 
 
 def test_an_rsa_key_under_2048_bits_fails_the_check(settings, tmp_path):
@@ -544,7 +545,9 @@ def test_an_rsa_key_under_2048_bits_fails_the_check(settings, tmp_path):
     weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     write(key_file, {"active": "key-1", "keys": [private_jwk(weak, "RS256")]})
 
-    assert_check_fails(r"accounts\.E013", "1024-bit RSA key; RS256 needs at least 2048")
+    assert_check_fails(
+        r"jwt_sessions\.E013", "1024-bit RSA key; RS256 needs at least 2048"
+    )
 
 
 def test_a_2048_bit_rsa_key_passes_the_check(settings, tmp_path):
@@ -556,9 +559,9 @@ def test_a_2048_bit_rsa_key_passes_the_check(settings, tmp_path):
 
 
 def test_a_short_hmac_key_fails_the_check(settings):
-    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": "x" * 31}
+    settings.JWT_SIGNING_KEY = "x" * 31
 
-    assert_check_fails(r"accounts\.E001", "31 bytes; HS256 needs at least 32")
+    assert_check_fails(r"jwt_sessions\.E001", "31 bytes; HS256 needs at least 32")
 
 
 def test_a_kid_used_twice_fails_the_check(settings, tmp_path):
@@ -567,7 +570,7 @@ def test_a_kid_used_twice_fails_the_check(settings, tmp_path):
     two = private_jwk(ed25519.Ed25519PrivateKey.generate(), "EdDSA", kid="same")
     write(key_file, {"active": "same", "keys": [one, two]})
 
-    assert_check_fails(r"accounts\.E014", "'same' is used by more than one key")
+    assert_check_fails(r"jwt_sessions\.E014", "'same' is used by more than one key")
 
 
 @pytest.mark.parametrize(
@@ -586,7 +589,9 @@ def test_a_key_that_does_not_fit_the_algorithm_fails_the_check(
     key_file = use_key_file(settings, tmp_path, configured)
     write(key_file, {"active": "key-1", "keys": [private_jwk(key, alg)]})
 
-    assert_check_fails(r"accounts\.E015", f"does not fit JWT_ALGORITHM={configured}")
+    assert_check_fails(
+        r"jwt_sessions\.E015", f"does not fit JWT_ALGORITHM={configured}"
+    )
 
 
 def test_an_alg_member_that_contradicts_the_key_fails_the_check(settings, tmp_path):
@@ -597,7 +602,7 @@ def test_an_alg_member_that_contradicts_the_key_fails_the_check(settings, tmp_pa
         {"active": "key-1", "keys": [{**private_jwk(key, "RS256"), "alg": "HS256"}]},
     )
 
-    assert_check_fails(r"accounts\.E015")
+    assert_check_fails(r"jwt_sessions\.E015")
 
 
 def test_a_key_set_without_an_active_private_key_fails_the_check(settings, tmp_path):
@@ -606,14 +611,14 @@ def test_a_key_set_without_an_active_private_key_fails_the_check(settings, tmp_p
     public_only = private_jwk(key.public_key(), "EdDSA")
     write(key_file, {"active": "key-1", "keys": [public_only]})
 
-    assert_check_fails(r"accounts\.E016", "jwt_keys activate")
+    assert_check_fails(r"jwt_sessions\.E016", "jwt_keys activate")
 
 
 @pytest.mark.parametrize("algorithm", ["none", "HS512", "PS256", "rs256"])
 def test_an_unsupported_algorithm_fails_the_check(settings, algorithm):
-    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "ALGORITHM": algorithm}
+    settings.JWT_ALGORITHM = algorithm
 
-    assert_check_fails(r"accounts\.E010", "HS256, RS256, ES256, EdDSA")
+    assert_check_fails(r"jwt_sessions\.E010", "HS256, RS256, ES256, EdDSA")
 
 
 def test_a_key_file_others_can_read_is_a_warning(settings, tmp_path):
@@ -622,7 +627,7 @@ def test_a_key_file_others_can_read_is_a_warning(settings, tmp_path):
     key_file.chmod(0o644)
 
     call_command("check")
-    with pytest.raises(SystemCheckError, match=r"accounts\.W010"):
+    with pytest.raises(SystemCheckError, match=r"jwt_sessions\.W010"):
         call_command("check", fail_level="WARNING")
 
 

@@ -15,7 +15,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import SecurityEvent, Session, User
+from accounts.models import SecurityEvent, User
+from jwt_sessions.models import Session
 from tests.conftest import log_in
 
 NEW_PASSWORD = "an entirely new passphrase 77"

@@ -29,10 +29,10 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.keys import get_key_set
-from accounts.models import Session
-from accounts.tokens import RefreshToken, get_token_backend
 from authsite.logging import JSONFormatter
+from jwt_sessions.keys import get_key_set
+from jwt_sessions.models import Session
+from jwt_sessions.tokens import RefreshToken, get_token_backend
 from tests.conftest import PASSWORD, csrf_headers
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
@@ -252,7 +252,7 @@ def test_no_table_or_cache_entry_holds_a_token_or_a_reset_link(
         if model._meta.managed and not model._meta.proxy
     }
     assert model_tables <= scanned_tables
-    assert {"accounts_session", "token_blacklist_outstandingtoken"} <= scanned_tables
+    assert {"jwt_sessions_session", "token_blacklist_outstandingtoken"} <= scanned_tables
     # The control: the scan recognises every token the site handed out, even
     # once it has expired.
     after_the_session = timezone.now() + timezone.timedelta(
@@ -268,6 +268,7 @@ def test_no_table_or_cache_entry_holds_a_token_or_a_reset_link(
 def test_no_log_line_holds_a_token_or_a_reset_link(browser, app_client, user, caplog):
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="accounts")
+    caplog.set_level(logging.DEBUG, logger="jwt_sessions")
     caplog.set_level(logging.DEBUG, logger="django.db.backends")
 
     # With every SQL statement and its parameters logged, as DEBUG would.
@@ -276,7 +277,7 @@ def test_no_log_line_holds_a_token_or_a_reset_link(browser, app_client, user, ca
 
     lines = configured_log_lines(caplog.records)
     assert any("auth_event" in line for line in lines)
-    assert any("accounts_session" in line for line in lines)  # SQL was logged
+    assert any("jwt_sessions_session" in line for line in lines)  # SQL was logged
     found = {
         secret
         for line in lines
@@ -431,7 +432,7 @@ def test_no_admin_page_shows_a_token(browser, app_client, superuser, user):
     assert showing == []
     # Among them the pages that matter, showing their records.
     session = Session.objects.get(pk=backend.decode(live)["sid"])
-    session_page = reverse("admin:accounts_session_change", args=[session.pk])
+    session_page = reverse("admin:jwt_sessions_session_change", args=[session.pk])
     records = reverse("admin:token_blacklist_outstandingtoken_changelist")
     record_page = reverse(
         "admin:token_blacklist_outstandingtoken_change", args=[record.pk]

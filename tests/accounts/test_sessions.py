@@ -15,9 +15,10 @@ from rest_framework_simplejwt.token_blacklist.models import (
     OutstandingToken,
 )
 
-from accounts.keys import write_key_file
-from accounts.models import SecurityEvent, Session, User
-from accounts.tokens import AccessToken, RefreshToken, get_token_backend
+from accounts.models import SecurityEvent, User
+from jwt_sessions.keys import write_key_file
+from jwt_sessions.models import Session
+from jwt_sessions.tokens import AccessToken, RefreshToken, get_token_backend
 from tests.accounts.keys import generate_key, header_of, jwt_keys, use_key_file
 from tests.conftest import PASSWORD, auth_cookie, csrf_headers, log_in
 

@@ -10,7 +10,8 @@ from rest_framework_simplejwt.token_blacklist.models import (
     OutstandingToken,
 )
 
-from accounts.models import SecurityEvent, Session
+from accounts.models import SecurityEvent
+from jwt_sessions.models import Session
 from tests.conftest import csrf_headers, log_in
 
 
@@ -26,7 +27,7 @@ def test_staff_revokes_a_users_session_from_the_admin(browser, superuser, user):
     log_in(victim, user.email)
     session = Session.objects.get(user=user)
     log_in(browser, superuser.email)
-    changelist = reverse("admin:accounts_session_changelist")
+    changelist = reverse("admin:jwt_sessions_session_changelist")
     assert user.email.encode() in browser.get(changelist).content
 
     response = admin_post(

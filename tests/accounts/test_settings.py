@@ -53,7 +53,7 @@ def test_local_runs_generate_keys_once_into_a_private_file(tmp_path):
     env = {"DJANGO_LOCAL_SECRETS_FILE": str(secrets_file)}
     code = (
         "from django.conf import settings; "
-        "print(settings.SECRET_KEY, settings.SIMPLE_JWT['SIGNING_KEY'])"
+        "print(settings.SECRET_KEY, settings.JWT_SIGNING_KEY)"
     )
 
     first = run_django(env, code)
@@ -76,14 +76,14 @@ def test_the_secrets_file_is_ignored_by_git():
 
 
 def test_a_short_hmac_signing_key_fails_the_system_check(settings):
-    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": "x" * 31}
+    settings.JWT_SIGNING_KEY = "x" * 31
 
-    with pytest.raises(SystemCheckError, match=r"accounts\.E001"):
+    with pytest.raises(SystemCheckError, match=r"jwt_sessions\.E001"):
         call_command("check")
 
 
 def test_a_32_byte_signing_key_passes_the_system_check(settings):
-    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": "x" * 32}
+    settings.JWT_SIGNING_KEY = "x" * 32
 
     call_command("check")
 
@@ -91,7 +91,7 @@ def test_a_32_byte_signing_key_passes_the_system_check(settings):
 def test_host_prefixed_cookies_without_secure_fail_the_system_check(settings):
     settings.JWT_COOKIE_SECURE = False
 
-    with pytest.raises(SystemCheckError, match=r"accounts\.E003"):
+    with pytest.raises(SystemCheckError, match=r"jwt_sessions\.E003"):
         call_command("check")
 
 
@@ -103,9 +103,9 @@ def test_lifetimes_come_from_the_environment(tmp_path):
         "JWT_SESSION_MAX_AGE": "7200",
     }
     code = (
-        "from django.conf import settings; s = settings.SIMPLE_JWT; "
-        "print(s['ACCESS_TOKEN_LIFETIME'].seconds, "
-        "s['REFRESH_TOKEN_LIFETIME'].seconds, settings.JWT_SESSION_MAX_AGE)"
+        "from jwt_sessions.app_settings import app_settings as s; "
+        "print(s.ACCESS_TOKEN_LIFETIME.seconds, "
+        "s.REFRESH_TOKEN_LIFETIME.seconds, s.SESSION_MAX_AGE.seconds)"
     )
 
     result = run_django(env, code)

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
-from accounts.models import Session
-from accounts.tokens import RefreshToken
+from jwt_sessions.models import Session
+from jwt_sessions.tokens import RefreshToken
 from tests.accounts.tokens import forge, valid_claims
 from tests.conftest import auth_cookie, csrf_headers
 

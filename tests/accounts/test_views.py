@@ -11,7 +11,7 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.models import User
-from accounts.tokens import RefreshToken
+from jwt_sessions.tokens import RefreshToken
 from tests.conftest import PASSWORD, auth_cookie, log_in
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME

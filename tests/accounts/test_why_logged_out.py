@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services
-from accounts.models import Session
-from accounts.tokens import RefreshToken
+from jwt_sessions import services
+from jwt_sessions.models import Session
+from jwt_sessions.tokens import RefreshToken
 from tests.accounts.tokens import forge, valid_claims
 from tests.conftest import PASSWORD, auth_cookie, csrf_headers, log_in
 

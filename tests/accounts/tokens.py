@@ -8,8 +8,8 @@ import jwt
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.keys import get_key_set
-from accounts.models import Session
+from jwt_sessions.keys import get_key_set
+from jwt_sessions.models import Session
 
 
 def valid_claims(user, token_type="access", **overrides):
@@ -28,8 +28,8 @@ def valid_claims(user, token_type="access", **overrides):
         "jti": uuid.uuid4().hex,
         "user_id": str(user.pk),
         "auth_time": now,
-        "iss": settings.SIMPLE_JWT["ISSUER"],
-        "aud": settings.SIMPLE_JWT["AUDIENCE"],
+        "iss": settings.JWT_ISSUER,
+        "aud": settings.JWT_AUDIENCE,
     }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not DROP}
@@ -40,7 +40,7 @@ DROP = object()
 
 def forge(claims, key=None, algorithm="HS256", headers=None):
     """Sign `claims`; by default as the site does (its key, its kid)."""
-    key = settings.SIMPLE_JWT["SIGNING_KEY"] if key is None else key
+    key = settings.JWT_SIGNING_KEY if key is None else key
     if headers is None:
         headers = {"kid": get_key_set().active.kid}
     return jwt.encode(claims, key, algorithm=algorithm, headers=headers)

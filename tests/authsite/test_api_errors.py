@@ -11,7 +11,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import SecurityEvent, Session, User
+from accounts.models import SecurityEvent, User
+from jwt_sessions.models import Session
 from shop.models import CartItem, Product
 from tests.conftest import PASSWORD
 

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import connection
 
 from accounts.models import User
-from accounts.tokens import SESSION_ID_CLAIM, AccessToken
+from jwt_sessions.tokens import SESSION_ID_CLAIM, AccessToken
 from tests.conftest import PASSWORD
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -139,7 +139,7 @@ def servers(django_db_setup, django_db_blocker, tmp_path_factory):
         # The documented production settings, nothing relaxed.
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=settings.SECRET_KEY,
-        JWT_SIGNING_KEY=settings.SIMPLE_JWT["SIGNING_KEY"],
+        JWT_SIGNING_KEY=settings.JWT_SIGNING_KEY,
         DJANGO_ALLOWED_HOSTS=HOST,
         DATABASE_URL=url,
         REDIS_URL=settings.REDIS_URL,

@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Session, User
+from accounts.models import User
+from jwt_sessions.models import Session
 from shop.models import Product
 from tests.conftest import PASSWORD
 

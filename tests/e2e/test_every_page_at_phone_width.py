@@ -16,7 +16,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
-from accounts.models import Session, User
+from accounts.models import User
+from jwt_sessions.models import Session
 from shop import services as shop_services
 from shop.models import Cart, Product
 from tests.conftest import PASSWORD

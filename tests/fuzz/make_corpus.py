@@ -45,11 +45,10 @@ def minted_pair(refresh_class) -> tuple[str, str]:
 
 def seeds() -> dict[str, bytes]:
     """Return the seed inputs by file name."""
-    from django.conf import settings
     from django.core.management import call_command
     from django.test import override_settings
 
-    from accounts.tokens import AccessToken, RefreshToken
+    from jwt_sessions.tokens import AccessToken, RefreshToken
 
     access, refresh = minted_pair(RefreshToken)
     header, payload, signature = access.split(".")
@@ -91,8 +90,7 @@ def seeds() -> dict[str, bytes]:
     keys = Path(tempfile.mkdtemp()) / "jwt-keys.json"
     for algorithm in ("RS256", "ES256", "EdDSA"):
         keys.unlink(missing_ok=True)
-        simple_jwt = {**settings.SIMPLE_JWT, "ALGORITHM": algorithm}
-        with override_settings(JWT_KEYS_FILE=keys, SIMPLE_JWT=simple_jwt):
+        with override_settings(JWT_KEYS_FILE=keys, JWT_ALGORITHM=algorithm):
             call_command("jwt_keys", "generate", stdout=StringIO(), stderr=StringIO())
             other_access, _ = minted_pair(RefreshToken)
         result[f"{algorithm.lower()}-access-expired"] = other_access

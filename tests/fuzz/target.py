@@ -42,8 +42,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts.keys import get_key_set
-from accounts.tokens import SESSION_ID_CLAIM, AccessToken, RefreshToken
+from jwt_sessions.keys import get_key_set
+from jwt_sessions.tokens import SESSION_ID_CLAIM, AccessToken, RefreshToken
 
 
 class InvariantBroken(AssertionError):
@@ -89,8 +89,8 @@ def _filled_in(part: bytes, live: Live | None) -> bytes:
     values = {
         b"$ALG": key.algorithm,
         b"$KID": key.kid,
-        b"$ISS": settings.SIMPLE_JWT["ISSUER"],
-        b"$AUD": settings.SIMPLE_JWT["AUDIENCE"],
+        b"$ISS": settings.JWT_ISSUER,
+        b"$AUD": settings.JWT_AUDIENCE,
         b"$NOW": str(int(time.time())),
     }
     if live is not None:

@@ -22,7 +22,7 @@ INPUTS = sorted(
 
 def log_in_with_the_harness_key(settings, client, user) -> dict:
     """Sign with the harness's key and log `user` in; return its tokens."""
-    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": FUZZ_SIGNING_KEY}
+    settings.JWT_SIGNING_KEY = FUZZ_SIGNING_KEY
     response = client.post(
         reverse("api:app-token"),
         {"email": user.email, "password": PASSWORD},

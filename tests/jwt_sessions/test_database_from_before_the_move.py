@@ -31,7 +31,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.keys import get_key_set
+from jwt_sessions.keys import get_key_set
 
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURE = DATA / "db-made-by-db7776f.json"
@@ -268,8 +268,8 @@ def a_login_as_main_made_it(old_apps) -> tuple:
         "user_id": str(user.pk),
         "auth_time": epoch,
         "sid": str(session.pk),
-        "iss": settings.SIMPLE_JWT["ISSUER"],
-        "aud": settings.SIMPLE_JWT["AUDIENCE"],
+        "iss": settings.JWT_ISSUER,
+        "aud": settings.JWT_AUDIENCE,
     }
     refresh = jwt.encode(
         dict(sorted(claims.items())),

@@ -162,7 +162,7 @@ def server_state() -> dict:
         OutstandingToken,
     )
 
-    from accounts.models import Session
+    from jwt_sessions.models import Session
     from shop.models import CartItem, Order, Product
 
     return {

@@ -21,8 +21,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts.keys import get_key_set
-from accounts.tokens import MAX_HEADER_SEGMENT_LENGTH, MAX_TOKEN_LENGTH, AccessToken
+from jwt_sessions.keys import get_key_set
+from jwt_sessions.tokens import MAX_HEADER_SEGMENT_LENGTH, MAX_TOKEN_LENGTH, AccessToken
 from tests.accounts.tokens import forge, valid_claims
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
@@ -184,7 +184,7 @@ def padded(text: bytes, size: int) -> bytes:
 def signed_with_our_key(header: bytes, payload: bytes) -> str:
     """Return a token of exactly these header and payload bytes, HS256-signed."""
     signing_input = f"{b64(header)}.{b64(payload)}"
-    key = settings.SIMPLE_JWT["SIGNING_KEY"].encode()
+    key = settings.JWT_SIGNING_KEY.encode()
     signature = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{b64(signature)}"
 

@@ -6,7 +6,7 @@ check, login CSRF), ASVS 5.0 V3.5 (browser origin separation).
 
 import pytest
 
-from accounts.models import Session
+from jwt_sessions.models import Session
 from shop.models import CartItem, Product
 from tests.security.conftest import CSRF, RawClient, server_state
 

@@ -9,12 +9,12 @@ import jwt
 import pytest
 from django.conf import settings
 
-from accounts.models import Session
+from jwt_sessions.models import Session
 from tests.security.conftest import ACCESS, REFRESH, RawClient, server_state
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SIGNING_KEY = settings.SIMPLE_JWT["SIGNING_KEY"]
+SIGNING_KEY = settings.JWT_SIGNING_KEY
 
 
 def b64(data: bytes) -> str:

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Session
+from jwt_sessions.models import Session
 from shop.models import Cart, Order, Product
 from tests.conftest import PASSWORD, csrf_headers, log_in
 

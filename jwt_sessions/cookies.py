@@ -1,7 +1,6 @@
 """The one place that writes and deletes the auth cookies."""
 
-from django.conf import settings
-
+from .app_settings import app_settings
 from .services import TokenPair
 
 # Browsers drop a cookie when a Set-Cookie for it has expired in the past.
@@ -9,17 +8,17 @@ _EXPIRED = "Thu, 01 Jan 1970 00:00:00 GMT"
 
 
 def auth_cookie_names() -> tuple[str, str]:
-    return settings.JWT_COOKIE_ACCESS_NAME, settings.JWT_COOKIE_REFRESH_NAME
+    return app_settings.COOKIE_ACCESS_NAME, app_settings.COOKIE_REFRESH_NAME
 
 
 def _cookie_attributes() -> dict:
     return {
-        "path": settings.JWT_COOKIE_PATH,
-        "domain": settings.JWT_COOKIE_DOMAIN,
-        "secure": settings.JWT_COOKIE_SECURE,
+        "path": app_settings.COOKIE_PATH,
+        "domain": app_settings.COOKIE_DOMAIN,
+        "secure": app_settings.COOKIE_SECURE,
         # Never readable by JavaScript: an XSS bug must not reach the tokens.
         "httponly": True,
-        "samesite": settings.JWT_COOKIE_SAMESITE,
+        "samesite": app_settings.COOKIE_SAMESITE,
     }
 
 

@@ -1,15 +1,97 @@
-"""Receivers that keep sessions and the security log true to the account."""
+"""Receivers that keep sessions and the security log true to the account.
+
+jwt_sessions reports what happened to login sessions through its signals;
+the security log's entries for them are written here, and a password
+change or a deactivation, however it is saved, ends the account's sessions.
+"""
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_login_failed
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from django.utils.translation import ngettext
 
-from . import services, session_state
+from jwt_sessions import services as sessions
+from jwt_sessions.models import Session
+from jwt_sessions.signals import (
+    refresh_token_reused,
+    session_refreshed,
+    session_revoked,
+    session_started,
+)
+
+from . import services
 from .lockout import RESET_LINK_COUNTER, attempted_email, is_reset_link_attempt
-from .models import SecurityEvent, Session, User, normalize_email
+from .models import REVOKED_BECAUSE, SecurityEvent, User, normalize_email
+
+Reason = Session.RevokeReason
+Event = SecurityEvent.Type
+
+
+@receiver(session_started)
+def record_login(sender, session, request, **kwargs):
+    """Log a login, with the session it started."""
+    services.record_event(
+        Event.LOGIN, user=session.user, session=session, request=request
+    )
+
+
+@receiver(session_refreshed)
+def log_refresh(sender, session, request=None, **kwargs):
+    """Write the auth log's line for a refresh (not a security event: routine)."""
+    services.log_auth_event("refresh", user_id=session.user_id, sid=session.pk)
+
+
+@receiver(refresh_token_reused)
+def record_reuse(sender, session, request=None, **kwargs):
+    """Log that an old refresh token came back, which ended its session."""
+    services.record_event(
+        Event.REUSE_DETECTED, user=session.user, session=session, request=request
+    )
+
+
+@receiver(session_revoked)
+def record_revocation(
+    sender, sessions, reason, request=None, one_by_one=True, **kwargs
+):
+    """Log the end of sessions, in words their owner understands."""
+    if reason == Reason.REPLACED:
+        return  # the new login on the same browser is logged instead
+    if reason == Reason.REUSE_DETECTED:
+        return  # record_reuse() says more
+    if not one_by_one:
+        # One entry for "every session ended", saying how many.
+        services.record_event(
+            Event.SESSION_REVOKED,
+            user=sessions[0].user,
+            request=request,
+            detail=ngettext(
+                "%(count)d session was ended %(why)s.",
+                "%(count)d sessions were ended %(why)s.",
+                len(sessions),
+            )
+            % {"count": len(sessions), "why": REVOKED_BECAUSE[reason]},
+        )
+        return
+    for session in sessions:
+        if reason == Reason.LOGOUT:
+            type, detail = Event.LOGOUT, ""
+        elif reason == Reason.KEY_RETIRED:
+            type = Event.SESSION_REVOKED
+            detail = (
+                "A session was ended because the key that signed it "
+                f"({session.signing_kid}) was retired in an emergency."
+            )
+        else:
+            type = Event.SESSION_REVOKED
+            detail = _("A session on %(device)s was ended %(why)s.") % {
+                "device": session.device,
+                "why": REVOKED_BECAUSE[reason],
+            }
+        services.record_event(
+            type, user=session.user, session=session, request=request, detail=detail
+        )
 
 
 @receiver(user_login_failed)
@@ -20,7 +102,7 @@ def record_failed_login(sender, credentials, request=None, **kwargs):
     email = attempted_email(request, credentials)
     user = User.objects.filter(email=email).first()
     services.record_event(
-        SecurityEvent.Type.LOGIN_FAILED,
+        Event.LOGIN_FAILED,
         user=user,
         request=request,
         # For staff: attempts on addresses without an account are kept too.
@@ -47,7 +129,7 @@ def record_lockout(sender, request=None, username=None, ip_address=None, **kwarg
             "ip": ip_address or _("an unknown address"),
         }
     services.record_event(
-        SecurityEvent.Type.LOCKED_OUT, user=user, request=request, detail=detail[:255]
+        Event.LOCKED_OUT, user=user, request=request, detail=detail[:255]
     )
 
 
@@ -57,9 +139,7 @@ def end_sessions_of_deactivated_user(sender, instance, created, **kwargs):
     # Whoever unticks "active" (admin, shell, a script) ends the sessions at
     # once; the request path also checks is_active on every request.
     if not created and not instance.is_active:
-        services.end_sessions(
-            user=instance, reason=Session.RevokeReason.ACCOUNT_DEACTIVATED
-        )
+        sessions.end_sessions(user=instance, reason=Reason.ACCOUNT_DEACTIVATED)
 
 
 def _is_user_model(model) -> bool:
@@ -109,18 +189,3 @@ def end_sessions_after_password_change(sender, instance, **kwargs):
     if user is not instance and "_password_change" in instance.__dict__:
         user._password_change = instance.__dict__.pop("_password_change")
     services.end_sessions_after_password_change(user=user)
-
-
-@receiver(post_delete, sender=Session)
-def forget_deleted_session(sender, instance, **kwargs):
-    """Refuse the tokens of a session whose row is gone (user deleted)."""
-    session_state.mark_revoked([instance.pk])
-
-
-@receiver(pre_save, sender=OutstandingToken)
-def never_store_the_token(sender, instance, **kwargs):
-    """Save SimpleJWT's token record without the token itself."""
-    # RefreshToken.for_session stores none; this covers SimpleJWT's own
-    # for_user() and blacklist(), which would write the token into the row
-    # for anyone who reads the database or a backup to use.
-    instance.token = ""

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import keys, rotation
+from jwt_sessions import key_lifecycle, keys
 
 
 class Command(BaseCommand):
@@ -35,13 +35,13 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         try:
             getattr(self, action)(**options)
-        except rotation.KeyRotationError as exc:
+        except key_lifecycle.KeyChangeRefused as exc:
             raise CommandError(str(exc)) from exc
         except keys.KeySetError as exc:
             raise CommandError(str(exc)) from exc
 
     def generate(self, *, algorithm, **options):
-        kid, active = rotation.generate_key(algorithm=algorithm)
+        kid, active = key_lifecycle.generate_key(algorithm=algorithm)
         # The kid alone on stdout, so that KID=$(manage.py jwt_keys generate)
         # works; what to do next goes to stderr.
         self.stdout.write(kid)
@@ -56,12 +56,12 @@ class Command(BaseCommand):
             )
 
     def activate(self, *, kid, **options):
-        previous = rotation.activate_key(kid=kid)
+        previous = key_lifecycle.activate_key(kid=kid)
         self.stdout.write(f"{kid} signs new tokens from now on.")
         if previous:
             retire_after = next(
                 status.retire_after
-                for status in rotation.key_statuses()
+                for status in key_lifecycle.key_statuses()
                 if status.kid == previous
             )
             self.stdout.write(
@@ -71,7 +71,7 @@ class Command(BaseCommand):
             )
 
     def retire(self, *, kid, emergency, **options):
-        result = rotation.retire_key(kid=kid, emergency=emergency)
+        result = key_lifecycle.retire_key(kid=kid, emergency=emergency)
         self.stdout.write(f"{kid} is retired: tokens it signed are refused.")
         if result.new_active_kid:
             self.stdout.write(f"{result.new_active_kid} is the new signing key.")
@@ -89,7 +89,7 @@ class Command(BaseCommand):
                 f"JWT_SIGNING_KEY (kid {keys.get_key_set().active.kid}); the key "
                 "file is not used."
             )
-        for status in rotation.key_statuses():
+        for status in key_lifecycle.key_statuses():
             if status.active:
                 state = "active: signs new tokens"
             elif status.retire_after:

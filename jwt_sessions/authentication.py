@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.utils.functional import SimpleLazyObject, empty
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, CSRFCheck
@@ -19,63 +20,47 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from . import services, session_state
-from .models import User
-from .tokens import SESSION_ID_CLAIM, AccessToken
+from .app_settings import app_settings
+from .tokens import SESSION_ID_CLAIM, USER_ID_CLAIM, AccessToken
 
 
 class TokenUser(SimpleLazyObject):
     """The user an access token speaks for, read from the database on demand.
 
     Its id, and that it is an active, authenticated user, are known without a
-    query: the session check vouched for both. Anything else (the email, staff
-    flags, a foreign-key assignment) loads the row once, on first use.
+    query: the session check vouched for both. Anything else (the email, the
+    staff flags, isinstance(), handing it to the ORM as a model instance)
+    loads the row, once, and then answers as the real user would. Code that
+    needs only the id says so (`Cart.objects.filter(user_id=request.user.pk)`)
+    and costs no query; a call site that forgets costs one, never a wrong
+    answer.
     """
 
-    def __init__(self, user_id: int):
+    def __init__(self, user_id):
         self.__dict__["_user_id"] = user_id
-        super().__init__(partial(User._default_manager.get, pk=user_id))
+        super().__init__(partial(get_user_model()._default_manager.get, pk=user_id))
 
     @property
-    def pk(self) -> int:
+    def pk(self):
         return self._user_id
 
     id = pk
     is_active = True
     is_authenticated = True
     is_anonymous = False
-    # What the ORM asks of a model instance used in a filter, answered
-    # without the row: Cart.objects.filter(user=request.user) reads the id.
-    _meta = User._meta
-
-    def _is_pk_set(self):
-        return True
-
-    def __getattr__(self, name):
-        if self._wrapped is empty and name != "_state" and not hasattr(User, name):
-            # Not an attribute a User row would have either (the ORM probes
-            # for expression methods this way): no reason to load the row.
-            raise AttributeError(name)
-        return super().__getattr__(name)
-
-    @property
-    def __class__(self):
-        # isinstance(request.user, User) holds without loading the row, so
-        # ORM filters such as Cart.objects.filter(user=request.user) read
-        # only the id.
-        return User
 
     def __bool__(self):
         return True
 
 
-def get_token_user(token: AccessToken) -> User | None:
+def get_token_user(token: AccessToken) -> TokenUser | None:
     """Return the user of a live session an access token speaks for, or None."""
     # One lookup in the shared cache (no SQL query with Redis), and the user
     # row is not read: a revoked session, a deactivated user (whose sessions
     # end when they are deactivated) or a changed password (which ends every
     # session) is refused on the very next request, in every process.
     user_id = session_state.active_session_user_id(token[SESSION_ID_CLAIM])
-    if user_id is None or str(user_id) != token["user_id"]:
+    if user_id is None or str(user_id) != token[USER_ID_CLAIM]:
         return None
     return TokenUser(user_id)
 
@@ -84,7 +69,7 @@ def get_token_user(token: AccessToken) -> User | None:
 class CookieAuthentication:
     """What the auth cookies of one request amount to."""
 
-    user: User | AnonymousUser
+    user: TokenUser | AnonymousUser
     access_token: AccessToken | None = None
     # A silent refresh happened: these tokens go out as new cookies.
     refreshed: services.TokenPair | None = None
@@ -99,18 +84,18 @@ ANONYMOUS = CookieAuthentication(user=AnonymousUser())
 
 
 def read_refresh_cookie(request) -> str | None:
-    return request.COOKIES.get(settings.JWT_COOKIE_REFRESH_NAME) or None
+    return request.COOKIES.get(app_settings.COOKIE_REFRESH_NAME) or None
 
 
 def has_auth_cookies(request) -> bool:
     return bool(
-        request.COOKIES.get(settings.JWT_COOKIE_ACCESS_NAME)
+        request.COOKIES.get(app_settings.COOKIE_ACCESS_NAME)
         or read_refresh_cookie(request)
     )
 
 
 def _authenticate_cookies(request) -> CookieAuthentication:
-    raw_access = request.COOKIES.get(settings.JWT_COOKIE_ACCESS_NAME)
+    raw_access = request.COOKIES.get(app_settings.COOKIE_ACCESS_NAME)
     raw_refresh = read_refresh_cookie(request)
     if raw_access:
         try:

@@ -1,10 +1,10 @@
 """SimpleJWT token classes that read their settings at use, not at import.
 
 SimpleJWT binds lifetimes and its signing backend when it is first imported;
-these subclasses look them up on every use so that a settings change (in
-tests, or a key rotation) takes effect at once. Keys come from
-`accounts.keys`; `get_token_backend()` is the one way tokens are signed and
-verified.
+these subclasses look them up (in `app_settings`) on every use, so that a
+settings change (in tests, or a new signing key) takes effect at once. Keys
+come from `keys`; `get_token_backend()` is the one way tokens are signed and
+verified, and `StrictTokenBackend.decode` the one place a token is checked.
 """
 
 import json
@@ -15,7 +15,6 @@ from functools import lru_cache
 
 import jwt
 from jwt.utils import base64url_decode
-from rest_framework_simplejwt import settings as simplejwt_settings
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import (
@@ -27,12 +26,15 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from . import keys
+from .app_settings import app_settings
 
 # OpenID Connect's name for the time the user actually authenticated; it
 # travels unchanged through every rotation of a login's refresh tokens.
 AUTH_TIME_CLAIM = "auth_time"
-# The login session (accounts.Session) every token of one login belongs to.
+# The login session (jwt_sessions.Session) every token of one login belongs to.
 SESSION_ID_CLAIM = "sid"
+# SimpleJWT's default name for the user's id (its USER_ID_CLAIM setting).
+USER_ID_CLAIM = "user_id"
 
 # Claims every token of this site carries and every check insists on.
 REQUIRED_CLAIMS = (
@@ -42,12 +44,12 @@ REQUIRED_CLAIMS = (
     "iss",
     "aud",
     "token_type",
-    "user_id",
+    USER_ID_CLAIM,
     AUTH_TIME_CLAIM,
     SESSION_ID_CLAIM,
 )
 TIME_CLAIMS = ("exp", "iat", AUTH_TIME_CLAIM)
-STRING_CLAIMS = ("jti", "token_type", "user_id", SESSION_ID_CLAIM)
+STRING_CLAIMS = ("jti", "token_type", USER_ID_CLAIM, SESSION_ID_CLAIM)
 # 9999-12-31: beyond it datetime cannot represent a timestamp at all.
 MAX_EPOCH = 253_402_300_799
 
@@ -67,10 +69,6 @@ MAX_HEADER_SEGMENT_LENGTH = 256
 # unpadded base64url segments. Anything else, non-ASCII bytes above all, is
 # refused before a byte of it is decoded.
 COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-
-
-def jwt_settings():
-    return simplejwt_settings.api_settings
 
 
 # The only header members a token of ours has. Anything else is refused,
@@ -225,26 +223,33 @@ def _is_canonical_uuid(text: str) -> bool:
         return False
 
 
-@lru_cache(maxsize=1)
-def _backend_for(api_settings) -> StrictTokenBackend:
+@lru_cache(maxsize=8)
+def _backend_for(
+    algorithm: str, audience: str, issuer: str, leeway
+) -> StrictTokenBackend:
     return StrictTokenBackend(
-        api_settings.ALGORITHM,
-        None,  # keys come from accounts.keys, at every use
+        algorithm,
+        None,  # keys come from `keys`, at every use
         "",
-        api_settings.AUDIENCE,
-        api_settings.ISSUER,
+        audience,
+        issuer,
         None,  # never fetch keys from a URL named by configuration or token
-        api_settings.LEEWAY,
-        api_settings.JSON_ENCODER,
+        leeway,
     )
 
 
 def get_token_backend() -> StrictTokenBackend:
-    """Return the backend for the current SIMPLE_JWT settings."""
-    return _backend_for(jwt_settings())
+    """Return the backend for the current JWT_* settings."""
+    return _backend_for(
+        app_settings.ALGORITHM,
+        app_settings.AUDIENCE,
+        app_settings.ISSUER,
+        app_settings.LEEWAY,
+    )
 
 
 class LiveSettingsMixin:
+    # The app_settings attribute that says how long this kind of token lives.
     lifetime_setting: str
     # The kid of the key that signs this token; None: whichever is active.
     # Issued tokens name theirs (for_session), so every str() of one is
@@ -276,7 +281,7 @@ class LiveSettingsMixin:
 
     @property
     def lifetime(self) -> timedelta:
-        return getattr(jwt_settings(), self.lifetime_setting)
+        return getattr(app_settings, self.lifetime_setting)
 
     @property
     def token_backend(self) -> StrictTokenBackend:
@@ -309,7 +314,7 @@ class RefreshToken(LiveSettingsMixin, tokens.RefreshToken):
         # Not SimpleJWT's for_user(): the claims must be final before the
         # token is recorded, and the user is already at hand (no lookup).
         token = cls()
-        token[jwt_settings().USER_ID_CLAIM] = str(session.user_id)
+        token[USER_ID_CLAIM] = str(session.user_id)
         token[AUTH_TIME_CLAIM] = auth_time
         token[SESSION_ID_CLAIM] = str(session.pk)
         token.kid = keys.get_key_set().active.kid

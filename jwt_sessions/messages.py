@@ -1,6 +1,6 @@
-from django.conf import settings
+"""What a browser is told when its login ended, or when a page needs one."""
+
 from django.contrib import messages
-from django.contrib.messages.storage.cookie import CookieStorage
 from django.utils.translation import gettext_lazy as _
 
 from .models import Session
@@ -40,6 +40,13 @@ WHY_LOGGED_OUT = {
         messages.INFO,
         _("You were logged out because a member of staff ended this session."),
     ),
+    Reason.KEY_RETIRED: (
+        messages.INFO,
+        _(
+            "You were logged out because the key that signed your login was "
+            "withdrawn for safety. Log in again."
+        ),
+    ),
     Reason.ACCOUNT_DEACTIVATED: (
         messages.INFO,
         _("You were logged out because your account has been deactivated."),
@@ -47,21 +54,13 @@ WHY_LOGGED_OUT = {
 }
 
 
-class MessageCookieStorage(CookieStorage):
-    """Django's cookie storage, under the site's cookie name (__Host- prefix)."""
-
-    @property
-    def cookie_name(self):
-        return settings.MESSAGES_COOKIE_NAME
-
-
 def tell_to_log_in(request) -> None:
     """Say why a page sent its anonymous visitor to the login page."""
-    messages.info(request, _("Log in to see that page."))
+    messages.info(request, _("Log in to see that page."), fail_silently=True)
 
 
 def tell_why_logged_out(request, reason: str) -> None:
     """Explain to the browser why its session ended, if it did not end it."""
     if reason in WHY_LOGGED_OUT:
         level, message = WHY_LOGGED_OUT[reason]
-        messages.add_message(request, level, message)
+        messages.add_message(request, level, message, fail_silently=True)

@@ -9,11 +9,13 @@ session is refused by every process on its next request.
 import logging
 import uuid
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-logger = logging.getLogger("accounts.auth")
+from .app_settings import app_settings
+from .models import Session
+
+logger = logging.getLogger("jwt_sessions")
 
 # Cached per session: the id of its user while it is alive, else REVOKED.
 REVOKED = "revoked"
@@ -25,12 +27,10 @@ def _key(sid: str) -> str:
 
 def _timeout() -> int:
     # An access token lives no longer than this, so neither need the answer.
-    return max(1, int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()))
+    return max(1, int(app_settings.ACCESS_TOKEN_LIFETIME.total_seconds()))
 
 
 def _user_of_active_session_in_database(sid: str) -> int | None:
-    from .models import Session
-
     return (
         Session.objects.active()
         .filter(pk=sid, user__is_active=True)

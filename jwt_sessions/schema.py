@@ -1,12 +1,13 @@
 """How the OpenAPI schema (drf-spectacular) describes this site's auth classes."""
 
-from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 
+from .app_settings import app_settings
+
 
 class JWTBearerScheme(OpenApiAuthenticationExtension):
-    target_class = "accounts.authentication.JWTBearerAuthentication"
+    target_class = "jwt_sessions.authentication.JWTBearerAuthentication"
     name = "bearerAuth"
     # Ahead of drf-spectacular's own extension for SimpleJWT's base class.
     priority = 1
@@ -23,17 +24,17 @@ class JWTBearerScheme(OpenApiAuthenticationExtension):
 
 
 class JWTCookieScheme(OpenApiAuthenticationExtension):
-    target_class = "accounts.authentication.JWTCookieAuthentication"
+    target_class = "jwt_sessions.authentication.JWTCookieAuthentication"
     name = "cookieAuth"
 
     def get_security_definition(self, auto_schema):
         return {
             "type": "apiKey",
             "in": "cookie",
-            "name": settings.JWT_COOKIE_ACCESS_NAME,
+            "name": app_settings.COOKIE_ACCESS_NAME,
             "description": (
                 "The HttpOnly access cookie set by POST /api/token/ (with its "
-                f"refresh cookie `{settings.JWT_COOKIE_REFRESH_NAME}`, which "
+                f"refresh cookie `{app_settings.COOKIE_REFRESH_NAME}`, which "
                 "renews it silently). Unsafe methods also need the CSRF cookie's "
                 "value in the `X-CSRFToken` header; GET /api/csrf/ sets it."
             ),

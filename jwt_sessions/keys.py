@@ -32,8 +32,9 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from .app_settings import app_settings
 
 HMAC_ALGORITHMS = ("HS256",)
 # The algorithms a key file can hold, with the JWK key type (and curve) each
@@ -112,23 +113,23 @@ class KeySet:
 
 
 def configured_algorithm() -> str:
-    return settings.SIMPLE_JWT.get("ALGORITHM", "HS256")
+    return app_settings.ALGORITHM
 
 
 def keys_file() -> Path:
-    return Path(settings.JWT_KEYS_FILE)
+    return app_settings.KEYS_FILE
 
 
 def get_key_set() -> KeySet:
     """Return the key set of the current settings; raise KeySetError if unusable."""
     algorithm = configured_algorithm()
     if algorithm in HMAC_ALGORITHMS:
-        return _hmac_key_set(algorithm, settings.SIMPLE_JWT.get("SIGNING_KEY") or "")
+        return _hmac_key_set(algorithm, app_settings.SIGNING_KEY)
     if algorithm not in ASYMMETRIC_ALGORITHMS:
         raise KeySetError(
             f"JWT_ALGORITHM is {algorithm!r}, which this site does not support.",
             hint=f"Use one of {', '.join(ALGORITHMS)}.",
-            check_id="accounts.E010",
+            check_id="jwt_sessions.E010",
         )
     path = keys_file()
     try:
@@ -138,7 +139,7 @@ def get_key_set() -> KeySet:
             f"{algorithm} needs a key file, and JWT_KEYS_FILE ({path}) does not exist.",
             hint="Create it with: python manage.py jwt_keys generate "
             f"--algorithm {algorithm}",
-            check_id="accounts.E011",
+            check_id="jwt_sessions.E011",
         ) from None
     except OSError as exc:
         raise unreadable(path, exc) from exc
@@ -168,7 +169,7 @@ def _hmac_key_set(algorithm: str, secret: str) -> KeySet:
             f"{MIN_HMAC_KEY_BYTES}.",
             hint="Set JWT_SIGNING_KEY to a long random value, e.g. the output "
             "of: python -c 'import secrets; print(secrets.token_urlsafe(64))'",
-            check_id="accounts.E001",
+            check_id="jwt_sessions.E001",
         )
     key = Key(
         kid=hmac_kid(secret),
@@ -186,7 +187,7 @@ def unreadable(path, exc) -> KeySetError:
         f"The key file {path} (JWT_KEYS_FILE) cannot be read: {exc}.",
         hint="Make it a JWK Set that `python manage.py jwt_keys generate` wrote, "
         "readable by the user the site runs as.",
-        check_id="accounts.E012",
+        check_id="jwt_sessions.E012",
     )
 
 
@@ -216,7 +217,7 @@ def parse_key_set(data: dict, algorithm: str, *, source: str = "") -> KeySet:
                 f"The kid {key.kid!r} is used by more than one key in {source}.",
                 hint="Give each key its own kid (or remove the duplicate); "
                 "`jwt_keys generate` uses the key's RFC 7638 thumbprint.",
-                check_id="accounts.E014",
+                check_id="jwt_sessions.E014",
             )
         keys[key.kid] = key
     active = keys.get(data.get("active"))
@@ -225,7 +226,7 @@ def parse_key_set(data: dict, algorithm: str, *, source: str = "") -> KeySet:
             f'{source} has no active signing key ("active" is {data.get("active")!r}).',
             hint="Make one of its keys, with its private part, active: "
             "python manage.py jwt_keys activate KID (see jwt_keys list).",
-            check_id="accounts.E016",
+            check_id="jwt_sessions.E016",
         )
     return KeySet(algorithm=algorithm, active=active, verifying=MappingProxyType(keys))
 
@@ -253,7 +254,7 @@ def parse_key(jwk, algorithm: str, *, where: str) -> Key:
             f"JWT_ALGORITHM={algorithm}.",
             hint=f"Set JWT_ALGORITHM to the keys' algorithm, or generate {algorithm} "
             f"keys: python manage.py jwt_keys generate --algorithm {algorithm}",
-            check_id="accounts.E015",
+            check_id="jwt_sessions.E015",
         )
     try:
         parsed = jwt.PyJWK(jwk, algorithm).key
@@ -270,7 +271,7 @@ def parse_key(jwk, algorithm: str, *, where: str) -> Key:
             f"{MIN_RSA_KEY_BITS} bits.",
             hint="Generate a new key (python manage.py jwt_keys generate), "
             "activate it and retire this one.",
-            check_id="accounts.E013",
+            check_id="jwt_sessions.E013",
         )
     return Key(
         kid=kid,
@@ -288,7 +289,7 @@ def _bad_key(where, why) -> KeySetError:
         f"{where} cannot be used: {why}.",
         hint="Fix or remove it; `python manage.py jwt_keys generate` writes "
         "valid keys.",
-        check_id="accounts.E012",
+        check_id="jwt_sessions.E012",
     )
 
 

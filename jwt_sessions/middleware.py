@@ -1,3 +1,5 @@
+"""Set request.user from the auth cookies, for pages, the admin and DRF."""
+
 from functools import partial
 from urllib.parse import parse_qs, urlsplit
 

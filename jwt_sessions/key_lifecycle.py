@@ -1,25 +1,23 @@
-"""Key rotation: add a key, make it the signing key, retire an old one.
+"""A signing key's life: generate it, make it the signing key, retire it.
 
-A planned rotation logs nobody out: a new key is published (JWKS) before it
-signs, and the key it replaces keeps verifying until every refresh token it
-signed has expired. An emergency rotation (a leaked key) retires the key at
-once and ends every session whose tokens it signed.
+A planned change of key logs nobody out: a new key is published (JWKS)
+before it signs, and the key it replaces keeps verifying until every refresh
+token it signed has expired. An emergency retirement (a leaked key) removes
+the key at once and ends every session whose tokens it signed.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from . import keys
-from .models import SecurityEvent, Session
-from .services import _revoke_sessions, record_event
+from .app_settings import app_settings
+from .services import end_sessions_signed_with
 
 
-class KeyRotationError(Exception):
-    """A rotation step that would break something; the message says why."""
+class KeyChangeRefused(Exception):
+    """A key change that would break something; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -52,10 +50,7 @@ def _datetime(epoch: int | None) -> datetime | None:
 
 def longest_token_lifetime() -> timedelta:
     """Return how long a token signed now may be accepted (refresh outlives access)."""
-    jwt_settings = settings.SIMPLE_JWT
-    return max(
-        jwt_settings["REFRESH_TOKEN_LIFETIME"], jwt_settings["ACCESS_TOKEN_LIFETIME"]
-    ) + timedelta(seconds=int(jwt_settings.get("LEEWAY", 0) or 0))
+    return app_settings.LONGEST_TOKEN_LIFETIME
 
 
 def _load() -> tuple[dict, str | None]:
@@ -82,7 +77,7 @@ def _find(data: dict, kid: str) -> dict:
     for jwk in data["keys"]:
         if jwk.get("kid") == kid:
             return jwk
-    raise KeyRotationError(
+    raise KeyChangeRefused(
         f"There is no key {kid!r} in {keys.keys_file()} (see: jwt_keys list)."
     )
 
@@ -92,13 +87,13 @@ def generate_key(*, algorithm: str | None = None) -> tuple[str, bool]:
     data, file_algorithm = _load()
     algorithm = algorithm or file_algorithm or keys.configured_algorithm()
     if algorithm not in keys.ASYMMETRIC_ALGORITHMS:
-        raise KeyRotationError(
+        raise KeyChangeRefused(
             f"{algorithm} keys do not live in the key file (HS256 signs with "
             "JWT_SIGNING_KEY). Pass --algorithm RS256, ES256 or EdDSA, and set "
             "JWT_ALGORITHM to match."
         )
     if file_algorithm and algorithm != file_algorithm:
-        raise KeyRotationError(
+        raise KeyChangeRefused(
             f"{keys.keys_file()} holds {file_algorithm} keys; one file holds one "
             f"algorithm, so a {algorithm} key would never verify."
         )
@@ -119,7 +114,7 @@ def activate_key(*, kid: str) -> str | None:
     jwk = _find(data, kid)  # an empty file has no kid: algorithm is known below
     previous = data.get("active")
     if previous == kid:
-        raise KeyRotationError(f"{kid} is already the active key.")
+        raise KeyChangeRefused(f"{kid} is already the active key.")
     if previous:
         _find(data, previous)["deactivated_at"] = _now()
     jwk["deactivated_at"] = None
@@ -162,8 +157,8 @@ def retire_key(*, kid: str, emergency: bool = False) -> Retirement:
     is_active = data.get("active") == kid
     if not emergency:
         if is_active:
-            raise KeyRotationError(
-                f"{kid} is the active signing key. For a planned rotation, "
+            raise KeyChangeRefused(
+                f"{kid} is the active signing key. For a planned change, "
                 "generate and activate a new key first, then retire this one once "
                 "its tokens have expired. If it leaked, run: jwt_keys retire "
                 f"{kid} --emergency (a new key takes over and every session it "
@@ -172,7 +167,7 @@ def retire_key(*, kid: str, emergency: bool = False) -> Retirement:
         deactivated = _datetime(jwk.get("deactivated_at"))
         if deactivated and timezone.now() < deactivated + longest_token_lifetime():
             retire_after = deactivated + longest_token_lifetime()
-            raise KeyRotationError(
+            raise KeyChangeRefused(
                 f"Refresh tokens signed by {kid} may be in use until "
                 f"{retire_after:%Y-%m-%d %H:%M:%S} UTC; retiring it sooner logs "
                 "out the users who hold them. Wait until then, or if the key "
@@ -187,23 +182,3 @@ def retire_key(*, kid: str, emergency: bool = False) -> Retirement:
     _save(data, algorithm)
     ended = end_sessions_signed_with(kid) if emergency else 0
     return Retirement(kid=kid, sessions_ended=ended, new_active_kid=new_active_kid)
-
-
-@transaction.atomic
-def end_sessions_signed_with(kid: str) -> int:
-    """End every active session whose current refresh token `kid` signed."""
-    # Recorded at every login and rotation: the tokens themselves are not
-    # kept anywhere to be read back.
-    signed = list(
-        Session.objects.active().filter(signing_kid=kid).select_related("user")
-    )
-    _revoke_sessions(signed, reason=Session.RevokeReason.ADMIN)
-    for session in signed:
-        record_event(
-            SecurityEvent.Type.SESSION_REVOKED,
-            user=session.user,
-            session=session,
-            detail=f"A session was ended because the key that signed it ({kid}) "
-            "was retired in an emergency.",
-        )
-    return len(signed)

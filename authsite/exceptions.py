@@ -1,4 +1,5 @@
-from rest_framework import exceptions, status
+"""The API's one exception handler: DRF's, with a `code` in every error."""
+
 from rest_framework.views import exception_handler
 
 
@@ -20,14 +21,3 @@ def api_exception_handler(exc, context):
         # RFC 6750 section 3.1: a presented but unusable token is named so.
         response["WWW-Authenticate"] += ', error="invalid_token"'
     return response
-
-
-class LockedOut(exceptions.APIException):
-    """Too many failed password checks: 429, and when to try again."""
-
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "locked_out"
-
-    def __init__(self, detail, *, wait: int):
-        super().__init__(detail)
-        self.wait = wait  # DRF's handler turns this into Retry-After

@@ -1,0 +1,66 @@
+"""The one check of an email and password, for the login form and the API.
+
+Both call these and only translate a refusal into their own kind of error:
+a form's ValidationError, or the API's 401 and 429. Every check goes through
+authenticate(), so each miss counts towards django-axes' lockout and sends
+user_login_failed (which the security log records).
+"""
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+
+from .lockout import is_locked_out, lockout_message, retry_after_seconds
+from .models import User, normalize_email
+
+# One message for a wrong password, an unknown email and an inactive
+# account: a login never tells which accounts exist.
+INVALID_LOGIN = _(
+    "That email and password do not match an active account. Check both and try again."
+)
+WRONG_CURRENT_PASSWORD = _(
+    "Your old password was entered incorrectly. Please enter it again."
+)
+
+
+class CredentialsRefused(Exception):
+    """The password check failed; `message` says so to the person who tried."""
+
+    def __init__(self, message, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class AttemptsLockedOut(CredentialsRefused):
+    """Too many failed checks: none is made until `wait` seconds have passed."""
+
+    def __init__(self):
+        super().__init__(lockout_message(), code="locked_out")
+        self.wait = retry_after_seconds()
+
+
+def refusal(request, message, *, code: str) -> CredentialsRefused:
+    """Return the error for a failed check: the lockout's, if that refused it."""
+    if is_locked_out(request):
+        return AttemptsLockedOut()
+    return CredentialsRefused(message, code=code)
+
+
+def authenticate_credentials(request, *, email: str, password: str) -> User:
+    """Return the active user `email` and `password` belong to, or raise.
+
+    Raises AttemptsLockedOut once the account or the address is locked out,
+    else CredentialsRefused, with one message whatever was wrong.
+    """
+    user = authenticate(request, email=normalize_email(email), password=password)
+    if user is None:
+        raise refusal(request, INVALID_LOGIN, code="invalid_login")
+    return user
+
+
+def verify_current_password(request, *, user: User, password: str) -> None:
+    """Raise unless `password` is `user`'s; a miss counts as a failed login."""
+    # Through authenticate(), not user.check_password(): wrong guesses count
+    # towards the same lockout as failed logins.
+    if authenticate(request, email=user.email, password=password) != user:
+        raise refusal(request, WRONG_CURRENT_PASSWORD, code="password_incorrect")

@@ -1,0 +1,134 @@
+"""The settings of jwt_sessions: one Django setting each, read at every use.
+
+Every setting is named JWT_<NAME> in the project's settings (the project's
+settings module fills them from environment variables of the same names).
+They are read here, and only here, each time they are needed, so that the
+`settings` fixture of a test, or a changed key, takes effect at once.
+SimpleJWT's own SIMPLE_JWT dictionary is not read for anything this app
+decides (checks.py refuses it): SimpleJWT's defaults name the claims.
+
+    from jwt_sessions.app_settings import app_settings
+    app_settings.ACCESS_TOKEN_LIFETIME  # a timedelta
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+def _duration(value) -> timedelta:
+    # Seconds, as the environment gives them; a timedelta is taken as it is.
+    return value if isinstance(value, timedelta) else timedelta(seconds=int(value))
+
+
+class JWTSessionSettings:
+    """The JWT_* settings, with their defaults."""
+
+    prefix = "JWT_"
+
+    def _setting(self, name: str, default):
+        return getattr(settings, self.prefix + name, default)
+
+    # --- Signing -----------------------------------------------------------
+
+    @property
+    def ALGORITHM(self) -> str:
+        """HS256 (JWT_SIGNING_KEY) or RS256, ES256, EdDSA (JWT_KEYS_FILE)."""
+        return self._setting("ALGORITHM", "HS256")
+
+    @property
+    def SIGNING_KEY(self) -> str:
+        """The HS256 secret: at least 32 bytes (checks.py refuses less)."""
+        return self._setting("SIGNING_KEY", "") or ""
+
+    @property
+    def KEYS_FILE(self) -> Path:
+        """The JWK Set file of asymmetric keys, kept by `manage.py jwt_keys`."""
+        return Path(self._setting("KEYS_FILE", ".jwt-keys.json"))
+
+    @property
+    def ISSUER(self) -> str:
+        return self._setting("ISSUER", "jwt_sessions")
+
+    @property
+    def AUDIENCE(self) -> str:
+        return self._setting("AUDIENCE", "jwt_sessions")
+
+    @property
+    def LEEWAY(self) -> timedelta:
+        """How far past `exp` a token is still accepted (clock skew)."""
+        return _duration(self._setting("LEEWAY", 0))
+
+    # --- Lifetimes ---------------------------------------------------------
+
+    @property
+    def ACCESS_TOKEN_LIFETIME(self) -> timedelta:
+        return _duration(self._setting("ACCESS_LIFETIME", 5 * 60))
+
+    @property
+    def REFRESH_TOKEN_LIFETIME(self) -> timedelta:
+        """How long a refresh token lives; each use issues a new one."""
+        return _duration(self._setting("REFRESH_LIFETIME", 24 * 60 * 60))
+
+    @property
+    def SESSION_MAX_AGE(self) -> timedelta:
+        """How long a login lasts at most, counted from the login."""
+        return _duration(self._setting("SESSION_MAX_AGE", 14 * 24 * 60 * 60))
+
+    @property
+    def REFRESH_GRACE(self) -> timedelta:
+        """How long a rotated refresh token still gets its successor pair."""
+        return _duration(self._setting("REFRESH_GRACE_SECONDS", 10))
+
+    @property
+    def LONGEST_TOKEN_LIFETIME(self) -> timedelta:
+        """How long a token signed now may be accepted, leeway included."""
+        return (
+            max(self.REFRESH_TOKEN_LIFETIME, self.ACCESS_TOKEN_LIFETIME) + self.LEEWAY
+        )
+
+    # --- API -----------------------------------------------------------------
+
+    @property
+    def USER_SERIALIZER(self):
+        """The DRF serializer that describes the user of a login."""
+        return import_string(
+            self._setting("USER_SERIALIZER", "jwt_sessions.serializers.UserSerializer")
+        )
+
+    # --- Cookies -----------------------------------------------------------
+
+    @property
+    def COOKIE_SECURE(self) -> bool:
+        return bool(self._setting("COOKIE_SECURE", True))
+
+    @property
+    def COOKIE_ACCESS_NAME(self) -> str:
+        return self._setting("COOKIE_ACCESS_NAME", f"{self._cookie_prefix}access")
+
+    @property
+    def COOKIE_REFRESH_NAME(self) -> str:
+        return self._setting("COOKIE_REFRESH_NAME", f"{self._cookie_prefix}refresh")
+
+    @property
+    def _cookie_prefix(self) -> str:
+        # __Host-: the browser keeps the cookie only if it is Secure, on
+        # Path=/ and without Domain, so no subdomain can plant or shadow it.
+        return "__Host-" if self.COOKIE_SECURE else ""
+
+    @property
+    def COOKIE_SAMESITE(self) -> str:
+        return self._setting("COOKIE_SAMESITE", "Lax")
+
+    @property
+    def COOKIE_PATH(self) -> str:
+        return self._setting("COOKIE_PATH", "/")
+
+    @property
+    def COOKIE_DOMAIN(self) -> str | None:
+        return self._setting("COOKIE_DOMAIN", None) or None
+
+
+app_settings = JWTSessionSettings()

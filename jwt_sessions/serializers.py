@@ -1,0 +1,84 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from .app_settings import app_settings
+from .models import Session
+
+# Shown when a cookie-based call arrives without a usable refresh cookie.
+NO_REFRESH_COOKIE = _("You are not logged in, or your session has ended. Log in again.")
+
+
+class TokenField(serializers.CharField):
+    """A token as JSON text; any other JSON type is a 400 naming the field."""
+
+    default_error_messages = {"not_a_string": _("Give the token as a string.")}
+
+    def __init__(self, **kwargs):
+        # Far above MAX_TOKEN_LENGTH: what lies between is refused, without
+        # being decoded, as an invalid token (401), not as a bad request.
+        kwargs.setdefault("max_length", 8192)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class UserSerializer(serializers.Serializer):
+    """Who a login is for (the default of JWT_USER_SERIALIZER)."""
+
+    id = serializers.ReadOnlyField(source="pk")
+    username = serializers.CharField(source="get_username", read_only=True)
+
+
+class TokenPairExpirySerializer(serializers.Serializer):
+    """Describe a browser login: who, and when its cookies run out."""
+
+    access_expires_at = serializers.DateTimeField()
+    refresh_expires_at = serializers.DateTimeField()
+    session_expires_at = serializers.DateTimeField()
+
+    def get_fields(self):
+        # The user as the project describes users (JWT_USER_SERIALIZER).
+        return {"user": app_settings.USER_SERIALIZER(), **super().get_fields()}
+
+
+class TokenPairSerializer(serializers.Serializer):
+    """The token pair in SimpleJWT's usual shape, for apps."""
+
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+    def to_representation(self, pair):
+        return {"access": str(pair.access), "refresh": str(pair.refresh)}
+
+
+class RefreshTokenSerializer(serializers.Serializer):
+    refresh = TokenField()
+
+
+class TokenSerializer(serializers.Serializer):
+    token = TokenField()
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    device = serializers.CharField(read_only=True)
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Session
+        fields = (
+            "id",
+            "device",
+            "user_agent",
+            "ip_address",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "current",
+        )
+        read_only_fields = fields
+
+    def get_current(self, session) -> bool:
+        return str(session.pk) == self.context.get("current_session_id")

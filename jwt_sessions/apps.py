@@ -5,7 +5,8 @@ class JWTSessionsConfig(AppConfig):
     """Login sessions carried in SimpleJWT tokens, in cookies or Bearer headers."""
 
     name = "jwt_sessions"
-    verbose_name = "Login sessions"
+    # Not "... sessions": the admin lists the model "Login sessions" under it.
+    verbose_name = "Logins"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

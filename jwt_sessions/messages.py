@@ -9,6 +9,8 @@ Reason = Session.RevokeReason
 
 # What a browser whose login was ended from elsewhere is told, by reason.
 # Nothing for a logout or a new login on the same browser: its user did it.
+# Nothing for a retired key either: its tokens no longer verify, so nothing
+# they say (which session, why it ended) can be believed.
 WHY_LOGGED_OUT = {
     Reason.ENDED_BY_USER: (
         messages.INFO,
@@ -39,13 +41,6 @@ WHY_LOGGED_OUT = {
     Reason.ADMIN: (
         messages.INFO,
         _("You were logged out because a member of staff ended this session."),
-    ),
-    Reason.KEY_RETIRED: (
-        messages.INFO,
-        _(
-            "You were logged out because the key that signed your login was "
-            "withdrawn for safety. Log in again."
-        ),
     ),
     Reason.ACCOUNT_DEACTIVATED: (
         messages.INFO,

@@ -79,10 +79,10 @@ def record_revocation(
             type, detail = Event.LOGOUT, ""
         elif reason == Reason.KEY_RETIRED:
             type = Event.SESSION_REVOKED
-            detail = (
-                "A session was ended because the key that signed it "
-                f"({session.signing_kid}) was retired in an emergency."
-            )
+            detail = _(
+                "A session was ended because the key that signed it (%(kid)s) "
+                "was retired in an emergency."
+            ) % {"kid": session.signing_kid}
         else:
             type = Event.SESSION_REVOKED
             detail = _("A session on %(device)s was ended %(why)s.") % {

@@ -67,6 +67,11 @@ class SessionAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A deleted row ends its session without a word in the security log;
+        # the Revoke action ends it the one way sessions end.
+        return False
+
     @admin.action(description=_("Revoke the selected sessions"))
     def revoke_sessions(self, request, queryset):
         sessions = list(queryset.active().select_related("user"))

@@ -2,8 +2,10 @@
 
 Every setting is named JWT_<NAME> in the project's settings (the project's
 settings module fills them from environment variables of the same names).
-They are read here, and only here, each time they are needed, so that the
-`settings` fixture of a test, or a changed key, takes effect at once.
+They are read here, and only here: each on first use, then remembered until
+Django says a setting changed (setting_changed, which override_settings and
+the tests' `settings` fixture send), as DRF's api_settings does. Reading one
+is then a dictionary lookup: every request reads several.
 SimpleJWT's own SIMPLE_JWT dictionary is not read for anything this app
 decides (checks.py refuses it): SimpleJWT's defaults name the claims.
 
@@ -15,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 
@@ -23,66 +26,91 @@ def _duration(value) -> timedelta:
     return value if isinstance(value, timedelta) else timedelta(seconds=int(value))
 
 
+class setting:
+    """A property of JWTSessionSettings whose value is remembered until reload()."""
+
+    def __init__(self, read):
+        self.read = read
+        self.name = read.__name__
+        self.__doc__ = read.__doc__
+
+    def __get__(self, owner, owner_type=None):
+        if owner is None:
+            return self
+        try:
+            return owner.values[self.name]
+        except KeyError:
+            value = owner.values[self.name] = self.read(owner)
+            return value
+
+
 class JWTSessionSettings:
     """The JWT_* settings, with their defaults."""
 
     prefix = "JWT_"
+
+    def __init__(self):
+        self.values = {}
+
+    def reload(self) -> None:
+        """Forget every value read, so the next use reads the settings again."""
+        self.values.clear()
 
     def _setting(self, name: str, default):
         return getattr(settings, self.prefix + name, default)
 
     # --- Signing -----------------------------------------------------------
 
-    @property
+    @setting
     def ALGORITHM(self) -> str:
         """HS256 (JWT_SIGNING_KEY) or RS256, ES256, EdDSA (JWT_KEYS_FILE)."""
         return self._setting("ALGORITHM", "HS256")
 
-    @property
+    @setting
     def SIGNING_KEY(self) -> str:
         """The HS256 secret: at least 32 bytes (checks.py refuses less)."""
         return self._setting("SIGNING_KEY", "") or ""
 
-    @property
+    @setting
     def KEYS_FILE(self) -> Path:
         """The JWK Set file of asymmetric keys, kept by `manage.py jwt_keys`."""
         return Path(self._setting("KEYS_FILE", ".jwt-keys.json"))
 
-    @property
+    @setting
     def ISSUER(self) -> str:
         return self._setting("ISSUER", "jwt_sessions")
 
-    @property
+    @setting
     def AUDIENCE(self) -> str:
         return self._setting("AUDIENCE", "jwt_sessions")
 
-    @property
+    @setting
     def LEEWAY(self) -> timedelta:
         """How far past `exp` a token is still accepted (clock skew)."""
         return _duration(self._setting("LEEWAY", 0))
 
     # --- Lifetimes ---------------------------------------------------------
 
-    @property
+    @setting
     def ACCESS_TOKEN_LIFETIME(self) -> timedelta:
         return _duration(self._setting("ACCESS_LIFETIME", 5 * 60))
 
-    @property
+    @setting
     def REFRESH_TOKEN_LIFETIME(self) -> timedelta:
         """How long a refresh token lives; each use issues a new one."""
         return _duration(self._setting("REFRESH_LIFETIME", 24 * 60 * 60))
 
-    @property
+    @setting
     def SESSION_MAX_AGE(self) -> timedelta:
         """How long a login lasts at most, counted from the login."""
         return _duration(self._setting("SESSION_MAX_AGE", 14 * 24 * 60 * 60))
 
-    @property
+    @setting
     def REFRESH_GRACE(self) -> timedelta:
         """How long a rotated refresh token still gets its successor pair."""
         return _duration(self._setting("REFRESH_GRACE_SECONDS", 10))
 
-    @property
+    @setting
     def LONGEST_TOKEN_LIFETIME(self) -> timedelta:
         """How long a token signed now may be accepted, leeway included."""
         return (
@@ -91,7 +119,7 @@ class JWTSessionSettings:
 
     # --- API -----------------------------------------------------------------
 
-    @property
+    @setting
     def USER_SERIALIZER(self):
         """The DRF serializer that describes the user of a login."""
         return import_string(
@@ -100,35 +128,43 @@ class JWTSessionSettings:
 
     # --- Cookies -----------------------------------------------------------
 
-    @property
+    @setting
     def COOKIE_SECURE(self) -> bool:
         return bool(self._setting("COOKIE_SECURE", True))
 
-    @property
+    @setting
     def COOKIE_ACCESS_NAME(self) -> str:
         return self._setting("COOKIE_ACCESS_NAME", f"{self._cookie_prefix}access")
 
-    @property
+    @setting
     def COOKIE_REFRESH_NAME(self) -> str:
         return self._setting("COOKIE_REFRESH_NAME", f"{self._cookie_prefix}refresh")
 
-    @property
+    @setting
     def _cookie_prefix(self) -> str:
         # __Host-: the browser keeps the cookie only if it is Secure, on
         # Path=/ and without Domain, so no subdomain can plant or shadow it.
         return "__Host-" if self.COOKIE_SECURE else ""
 
-    @property
+    @setting
     def COOKIE_SAMESITE(self) -> str:
         return self._setting("COOKIE_SAMESITE", "Lax")
 
-    @property
+    @setting
     def COOKIE_PATH(self) -> str:
         return self._setting("COOKIE_PATH", "/")
 
-    @property
+    @setting
     def COOKIE_DOMAIN(self) -> str | None:
         return self._setting("COOKIE_DOMAIN", None) or None
 
 
 app_settings = JWTSessionSettings()
+
+
+def _reload_app_settings(**kwargs):
+    # Any setting: a JWT_* one, or one a default is derived from.
+    app_settings.reload()
+
+
+setting_changed.connect(_reload_app_settings)

@@ -1,8 +1,8 @@
 """A database made by main before the move migrates forward with its logins alive.
 
 Until db7776f the login sessions were `accounts.Session`; they move to
-`jwt_sessions.Session` (accounts 0010 copies the rows, repoints
-SecurityEvent.session and moves the model's ContentType). Nobody may be
+`jwt_sessions.Session` (accounts 0010 copies the rows and moves the model's
+ContentType, 0011 repoints SecurityEvent.session and drops the old table). Nobody may be
 logged out by the upgrade, and nobody logged out may be let back in.
 
 The first test migrates a real database of db7776f (data/, made by the code

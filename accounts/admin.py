@@ -1,3 +1,5 @@
+"""The admin of users and of the security log, with their Unlock actions."""
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin

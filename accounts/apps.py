@@ -1,3 +1,5 @@
+"""The accounts app, and the admin configured with the site's own admin site."""
+
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 

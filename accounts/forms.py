@@ -1,3 +1,5 @@
+"""The login, sign-up and password-change forms; credentials checks passwords."""
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import BaseUserCreationForm

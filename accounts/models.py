@@ -1,3 +1,5 @@
+"""The user, who logs in by email, and the security log of their account."""
+
 from django.contrib.auth.models import (
     AbstractBaseUser,
     BaseUserManager,

@@ -137,7 +137,8 @@ def record_lockout(sender, request=None, username=None, ip_address=None, **kwarg
 def end_sessions_of_deactivated_user(sender, instance, created, **kwargs):
     """End every session of a user who has just been deactivated."""
     # Whoever unticks "active" (admin, shell, a script) ends the sessions at
-    # once; the request path also checks is_active on every request.
+    # once. Requests do not read the user: only a refresh, and the session
+    # check's database fallback, look at is_active; a cached answer does not.
     if not created and not instance.is_active:
         sessions.end_sessions(user=instance, reason=Reason.ACCOUNT_DEACTIVATED)
 

@@ -1,3 +1,5 @@
+"""The accounts API's fields: sign-up, credentials, the user, a password change."""
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, serializers

@@ -1,3 +1,5 @@
+"""The admin site, logged into and out of through the site's own pages."""
+
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.template.response import TemplateResponse

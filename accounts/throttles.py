@@ -1,3 +1,5 @@
+"""The sign-up rate limit per client address."""
+
 from rest_framework.throttling import SimpleRateThrottle
 
 from jwt_sessions.client import client_ip

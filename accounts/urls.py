@@ -1,3 +1,5 @@
+"""The account pages, the browsable API's login links and the accounts API."""
+
 from django.urls import path
 
 from . import api, views

@@ -1,3 +1,5 @@
+"""The account pages: log in, sign up, log out, sessions, password change and reset."""
+
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
 from django.contrib.auth import views as auth_views

@@ -1,3 +1,5 @@
+"""The project as an app: its start-up checks and the database cache's table."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 

@@ -1,3 +1,5 @@
+"""The ASGI application; refuses to start with unusable keys or no cache table."""
+
 import os
 
 from django.core.asgi import get_asgi_application

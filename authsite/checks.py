@@ -1,3 +1,5 @@
+"""The project's system check: the database cache's table exists."""
+
 from django.core.checks import Error, Tags, Warning, register
 
 from .cache import CacheTableMissing, ensure_cache_tables_exist

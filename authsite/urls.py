@@ -1,3 +1,5 @@
+"""The project's URLs: each app's, included, and the few pages of its own."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView

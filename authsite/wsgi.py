@@ -1,3 +1,5 @@
+"""The WSGI application; refuses to start with unusable keys or no cache table."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -1,3 +1,5 @@
+"""The admin of login sessions and of SimpleJWT's refresh-token records."""
+
 import rest_framework_simplejwt.token_blacklist.admin  # noqa: F401
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _

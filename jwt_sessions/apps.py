@@ -1,3 +1,5 @@
+"""The jwt_sessions app: connects its checks, receivers and schema extensions."""
+
 from django.apps import AppConfig, apps
 
 

@@ -1,3 +1,5 @@
+"""The login session: one per login, the family of refresh tokens it issued."""
+
 import uuid
 
 from django.conf import settings

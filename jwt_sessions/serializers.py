@@ -1,3 +1,5 @@
+"""What the token and session API reads and answers."""
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 

@@ -2,7 +2,9 @@
 
     path("api/", include((jwt_sessions.urls.api_urlpatterns, "api")))
 
-The views that log in with a password belong to the project (accounts).
+The views that log in with a password belong to the project, which has the
+credential check; they build on api.BrowserTokenFlowAPIView and
+api.TokenFlowAPIView.
 """
 
 from django.urls import path

@@ -1,3 +1,5 @@
+"""The JWKS: the public keys that verify this site's tokens."""
+
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe

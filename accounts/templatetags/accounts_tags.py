@@ -1,3 +1,5 @@
+"""Template filters of the account pages."""
+
 from datetime import timedelta
 
 from django import template

@@ -1,3 +1,5 @@
+"""manage.py unlock: forget the failed logins of an account or an address."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import lockout

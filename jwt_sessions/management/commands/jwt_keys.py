@@ -1,3 +1,5 @@
+"""manage.py jwt_keys: generate, activate, retire and list signing keys."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from jwt_sessions import key_lifecycle, keys

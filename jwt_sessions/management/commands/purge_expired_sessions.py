@@ -1,3 +1,5 @@
+"""manage.py purge_expired_sessions: delete what expired sessions leave behind."""
+
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken

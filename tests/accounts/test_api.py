@@ -12,7 +12,13 @@ from rest_framework_simplejwt.token_blacklist.models import (
 
 from accounts.models import User
 from jwt_sessions.tokens import RefreshToken
-from tests.conftest import PASSWORD, auth_cookie, bearer_token, csrf_headers, log_in
+from tests.helpers.clients import (
+    PASSWORD,
+    auth_cookie,
+    bearer_token,
+    csrf_headers,
+    log_in,
+)
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
 REFRESH = settings.JWT_COOKIE_REFRESH_NAME

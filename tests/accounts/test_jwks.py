@@ -9,8 +9,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from tests.accounts.keys import generate_key, header_of, jwt_keys, use_key_file
-from tests.conftest import bearer_token
+from tests.helpers.clients import bearer_token
+from tests.helpers.key_files import generate_key, header_of, jwt_keys, use_key_file
 
 ASYMMETRIC = ["RS256", "ES256", "EdDSA"]
 # RFC 7518 6.2-6.3 and RFC 8037 2: the public members of each key type.

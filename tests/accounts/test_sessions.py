@@ -19,8 +19,8 @@ from accounts.models import SecurityEvent, User
 from jwt_sessions.keys import write_key_file
 from jwt_sessions.models import Session
 from jwt_sessions.tokens import AccessToken, RefreshToken, get_token_backend
-from tests.accounts.keys import generate_key, header_of, jwt_keys, use_key_file
-from tests.conftest import PASSWORD, auth_cookie, csrf_headers, log_in
+from tests.helpers.clients import PASSWORD, auth_cookie, csrf_headers, log_in
+from tests.helpers.key_files import generate_key, header_of, jwt_keys, use_key_file
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
 REFRESH = settings.JWT_COOKIE_REFRESH_NAME

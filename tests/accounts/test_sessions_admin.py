@@ -12,7 +12,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
 
 from accounts.models import SecurityEvent
 from jwt_sessions.models import Session
-from tests.conftest import csrf_headers, log_in
+from tests.helpers.clients import csrf_headers, log_in
 
 
 def admin_post(client, url, data):

@@ -1,34 +1,17 @@
 """Start-up: secrets, keys and cookie settings that must be right."""
 
 import json
-import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
+from tests.helpers.subprocesses import run_django
+
 BASE_DIR = Path(__file__).resolve().parents[2]
-
-
-def run_django(env, code="from django.conf import settings; print('ok')"):
-    full_env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "JWT_", "DATABASE_URL"))
-    }
-    full_env.update(env, DJANGO_SETTINGS_MODULE="authsite.settings")
-    return subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=BASE_DIR,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "JWT_SIGNING_KEY"])

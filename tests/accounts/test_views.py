@@ -12,7 +12,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.models import User
 from jwt_sessions.tokens import RefreshToken
-from tests.conftest import PASSWORD, auth_cookie, log_in
+from tests.helpers.clients import PASSWORD, auth_cookie, log_in
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
 REFRESH = settings.JWT_COOKIE_REFRESH_NAME

@@ -44,3 +44,8 @@ def auth_cookie(client: Client, which: str) -> str | None:
     }[which]
     morsel = client.cookies.get(name)
     return morsel.value if morsel is not None and morsel.value else None
+
+
+def admin_post(client, url, data):
+    token = client.cookies[settings.CSRF_COOKIE_NAME].value
+    return client.post(url, {**data, "csrfmiddlewaretoken": token})

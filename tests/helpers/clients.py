@@ -5,6 +5,13 @@ from django.test import Client
 from django.urls import reverse
 
 PASSWORD = "correct horse battery staple 42"
+CHROME = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0.0.0 Safari/537.36"
+)
+FIREFOX = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0"
+)
 
 
 def csrf_headers(client: Client) -> dict:
@@ -49,3 +56,13 @@ def auth_cookie(client: Client, which: str) -> str | None:
 def admin_post(client, url, data):
     token = client.cookies[settings.CSRF_COOKIE_NAME].value
     return client.post(url, {**data, "csrfmiddlewaretoken": token})
+
+
+def refresh(client):
+    return client.post(reverse("api:token-refresh"), **csrf_headers(client))
+
+
+def second_browser(user):
+    client = Client(enforce_csrf_checks=True, HTTP_USER_AGENT=FIREFOX)
+    log_in(client, user.email)
+    return client

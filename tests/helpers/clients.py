@@ -66,3 +66,9 @@ def second_browser(user):
     client = Client(enforce_csrf_checks=True, HTTP_USER_AGENT=FIREFOX)
     log_in(client, user.email)
     return client
+
+
+def post_json(client, url_name, data=None, **extra):
+    return client.post(
+        reverse(url_name), data or {}, content_type="application/json", **extra
+    )

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import SecurityEvent
 from jwt_sessions import keys
 from jwt_sessions.models import Session
-from tests.helpers.clients import auth_cookie, csrf_headers, log_in
+from tests.helpers.clients import auth_cookie, csrf_headers, log_in, post_json
 from tests.helpers.forged_tokens import valid_claims
 from tests.helpers.key_files import (
     file_jwks,
@@ -55,12 +55,6 @@ def rs256(settings, tmp_path):
     """RS256 with one active key; returns its kid."""
     use_key_file(settings, tmp_path, "RS256")
     return generate_key()
-
-
-def post_json(client, url_name, data=None, **extra):
-    return client.post(
-        reverse(url_name), data or {}, content_type="application/json", **extra
-    )
 
 
 def get_me(client, token=None):

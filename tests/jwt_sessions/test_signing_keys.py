@@ -35,14 +35,7 @@ from tests.helpers.key_files import (
 )
 from tests.helpers.subprocesses import run_django
 
-ASYMMETRIC = ["RS256", "ES256", "EdDSA"]
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
-
-
-@pytest.fixture(params=ASYMMETRIC)
-def algorithm(request, settings, tmp_path):
-    use_key_file(settings, tmp_path, request.param)
-    return request.param
 
 
 @pytest.fixture

@@ -6,15 +6,12 @@ uses force_login.
 """
 
 import pytest
-from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.test import Client
-from django.urls import reverse
 
 from accounts.models import User
-
-PASSWORD = "correct horse battery staple 42"
+from tests.helpers.clients import PASSWORD, bearer_token, log_in
 
 
 @pytest.fixture(autouse=True)
@@ -26,45 +23,6 @@ def _empty_shared_cache():
     cache = caches["default"]
     if not isinstance(cache, DatabaseCache):
         cache.clear()
-
-
-def csrf_headers(client: Client) -> dict:
-    """Return the header a single-page client echoes its CSRF cookie in."""
-    if settings.CSRF_COOKIE_NAME not in client.cookies:
-        client.get(reverse("api:csrf"))
-    return {"HTTP_X_CSRFTOKEN": client.cookies[settings.CSRF_COOKIE_NAME].value}
-
-
-def log_in(client: Client, email: str, password: str = PASSWORD):
-    """Log `client` in through POST /api/token/, as a single-page app does."""
-    response = client.post(
-        reverse("api:token"),
-        {"email": email, "password": password},
-        content_type="application/json",
-        **csrf_headers(client),
-    )
-    assert response.status_code == 200, response.content
-    return response
-
-
-def bearer_token(client: Client, email: str, password: str = PASSWORD) -> str:
-    """Return an access token obtained the way a mobile app obtains one."""
-    response = client.post(
-        reverse("api:app-token"),
-        {"email": email, "password": password},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    return response.json()["access"]
-
-
-def auth_cookie(client: Client, which: str) -> str | None:
-    name = {
-        "access": settings.JWT_COOKIE_ACCESS_NAME,
-        "refresh": settings.JWT_COOKIE_REFRESH_NAME,
-    }[which]
-    morsel = client.cookies.get(name)
-    return morsel.value if morsel is not None and morsel.value else None
 
 
 @pytest.fixture

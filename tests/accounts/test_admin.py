@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from tests.conftest import PASSWORD, auth_cookie, log_in
+from tests.helpers.clients import PASSWORD, auth_cookie, log_in
 
 
 def form_post(client, url, data):

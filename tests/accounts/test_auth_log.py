@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from authsite.logging import JSONFormatter
 from jwt_sessions.tokens import SESSION_ID_CLAIM, AccessToken
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 
 
 @pytest.fixture

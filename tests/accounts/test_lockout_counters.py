@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import EVENT_SENTENCES, SecurityEvent
-from tests.conftest import PASSWORD, log_in
+from tests.helpers.clients import PASSWORD, log_in
 
 Event = SecurityEvent.Type
 CHROME = (

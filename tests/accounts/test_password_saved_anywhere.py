@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from accounts.models import SecurityEvent, User
 from jwt_sessions.models import Session
-from tests.conftest import log_in
+from tests.helpers.clients import log_in
 
 NEW_PASSWORD = "an entirely new passphrase 77"
 

@@ -33,7 +33,7 @@ from authsite.logging import JSONFormatter
 from jwt_sessions.keys import get_key_set
 from jwt_sessions.models import Session
 from jwt_sessions.tokens import RefreshToken, get_token_backend
-from tests.conftest import PASSWORD, csrf_headers
+from tests.helpers.clients import PASSWORD, csrf_headers
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
 REFRESH = settings.JWT_COOKIE_REFRESH_NAME

@@ -1,4 +1,4 @@
-"""The HTML pages: sign up, log in, log out, dashboard, the reset link."""
+"""The HTML pages: sign up, log in, log out, the reset link."""
 
 import re
 
@@ -12,7 +12,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.models import User
 from jwt_sessions.tokens import RefreshToken
-from tests.conftest import PASSWORD, auth_cookie, log_in
+from tests.helpers.clients import PASSWORD, auth_cookie, log_in
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
 REFRESH = settings.JWT_COOKIE_REFRESH_NAME
@@ -189,23 +189,6 @@ def test_signup_refuses_an_open_redirect_through_next(browser, db, next_url):
 
     assert response.status_code == 302
     assert response["Location"] == reverse("dashboard")
-
-
-def test_dashboard_sends_anonymous_visitors_to_login_with_next(browser, db):
-    response = browser.get(reverse("dashboard"))
-
-    assert response.status_code == 302
-    assert response["Location"] == f"{reverse('accounts:login')}?next=/dashboard/"
-
-
-def test_dashboard_welcomes_the_user_and_says_when_the_session_expires(logged_in, user):
-    response = logged_in.get(reverse("dashboard"))
-
-    assert response.status_code == 200
-    assert b"Welcome, alice@example.com" in response.content
-    assert b"Session expires" in response.content
-    assert response.context["session"].user == user
-    assert "no-store" in response["Cache-Control"]
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts.models import SecurityEvent, User
 from jwt_sessions.models import Session
 from shop.models import CartItem, Product
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 
 
 @pytest.fixture(params=[False, True], ids=["debug-off", "debug-on"])

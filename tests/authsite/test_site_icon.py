@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 
-from tests.conftest import log_in
+from tests.helpers.clients import log_in
 
 ICON_LINK = re.compile(r'<link rel="icon" href="([^"]+)"')
 ICO_MAGIC = b"\x00\x00\x01\x00"  # a Windows icon resource

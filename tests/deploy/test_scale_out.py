@@ -27,7 +27,7 @@ from django.db import connection
 
 from accounts.models import User
 from jwt_sessions.tokens import SESSION_ID_CLAIM, AccessToken
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 HOST = "shop.example"

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 
 # Run a journey at desktop size and at 360 px wide (the `viewport` fixture).
 at_desktop_and_phone_width = pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from jwt_sessions.models import Session
 from shop.models import Product
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 
 from .conftest import save_screenshot
 from .helpers import at_desktop_and_phone_width, go_and_log_in, log_in, top_bar

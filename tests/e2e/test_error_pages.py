@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 
 
 @pytest.mark.error_pages(403)

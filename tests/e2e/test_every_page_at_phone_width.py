@@ -20,7 +20,7 @@ from accounts.models import User
 from jwt_sessions.models import Session
 from shop import services as shop_services
 from shop.models import Cart, Product
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 
 from .helpers import go_and_log_in
 

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from shop.models import Product
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 
 from .conftest import save_screenshot
 from .helpers import (

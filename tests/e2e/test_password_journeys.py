@@ -6,7 +6,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 
 from .helpers import (
     account_menu,

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from shop.models import CartItem, Order, Product
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 
 from .conftest import save_screenshot
 from .helpers import (

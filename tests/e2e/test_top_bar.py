@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from shop.models import Cart, Product
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 
 from .helpers import (
     account_menu,

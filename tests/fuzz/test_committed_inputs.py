@@ -10,9 +10,9 @@ from pathlib import Path
 
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
 from tests.fuzz import FUZZ_SIGNING_KEY
 from tests.fuzz.target import Live, check
+from tests.helpers.clients import PASSWORD
 
 HERE = Path(__file__).resolve().parent
 INPUTS = sorted(

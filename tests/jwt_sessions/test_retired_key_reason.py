@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from accounts.models import SecurityEvent
 from jwt_sessions.models import Session
-from tests.accounts.keys import use_key_file
-from tests.conftest import log_in
+from tests.helpers.clients import log_in
+from tests.helpers.key_files import use_key_file
 
 
 def jwt_keys(*args) -> str:

@@ -9,7 +9,7 @@ from django.test import Client
 from jwt_sessions.app_settings import app_settings
 from jwt_sessions.checks import check_no_simple_jwt_settings
 from jwt_sessions.tokens import AccessToken
-from tests.conftest import auth_cookie, log_in
+from tests.helpers.clients import auth_cookie, log_in
 
 
 def test_the_site_sets_no_simple_jwt():

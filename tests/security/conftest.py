@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 
 from accounts.models import User
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
 REFRESH = settings.JWT_COOKIE_REFRESH_NAME

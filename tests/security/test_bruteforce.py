@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import SecurityEvent, User
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 from tests.security.conftest import RawClient, server_state
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -23,7 +23,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 
 from jwt_sessions.keys import get_key_set
 from jwt_sessions.tokens import MAX_HEADER_SEGMENT_LENGTH, MAX_TOKEN_LENGTH, AccessToken
-from tests.accounts.tokens import forge, valid_claims
+from tests.helpers.forged_tokens import forge, valid_claims
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
 REFRESH = settings.JWT_COOKIE_REFRESH_NAME

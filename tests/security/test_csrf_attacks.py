@@ -152,7 +152,7 @@ def test_login_csrf_cannot_log_the_victim_into_the_attackers_account(
     site, attacker_account
 ):
     """OWASP CSRF (login CSRF): a forged login must not plant the attacker's session."""
-    from tests.conftest import PASSWORD
+    from tests.helpers.clients import PASSWORD
 
     victim = RawClient(site)
     victim.get("/")
@@ -189,7 +189,7 @@ def test_the_same_request_with_the_token_and_origin_works(victim_with_cart):
 
 def test_bearer_requests_need_no_csrf_token(site, victim, product):
     """OWASP CSRF: a header a cross-site page cannot set needs no CSRF token."""
-    from tests.conftest import PASSWORD
+    from tests.helpers.clients import PASSWORD
 
     app = RawClient(site)
     tokens = app.post(

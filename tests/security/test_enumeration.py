@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import User
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 from tests.security.conftest import RawClient
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from accounts.models import User
 from shop.models import CartItem, Order, Product
-from tests.conftest import PASSWORD, bearer_token
+from tests.helpers.clients import PASSWORD, bearer_token
 
 pytestmark = pytest.mark.django_db
 

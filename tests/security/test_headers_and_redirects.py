@@ -9,7 +9,7 @@ import base64
 import pytest
 from django.core import mail
 
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 from tests.security.conftest import RawClient, server_state
 
 pytestmark = pytest.mark.django_db(transaction=True)

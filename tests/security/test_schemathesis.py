@@ -19,7 +19,7 @@ from hypothesis import settings as hypothesis_settings
 
 from authsite.wsgi import application
 from shop.models import Product
-from tests.conftest import PASSWORD, bearer_token
+from tests.helpers.clients import PASSWORD, bearer_token
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 

@@ -251,7 +251,7 @@ def test_a_deleted_user_an_inactive_user_and_a_revoked_token_look_the_same(
 ):
     """OWASP Authentication: token errors must not reveal account state."""
     from accounts.models import User
-    from tests.conftest import PASSWORD
+    from tests.helpers.clients import PASSWORD
 
     third = User.objects.create_user("third@example.com", PASSWORD)
     clients = {u.email: RawClient(site) for u in (victim, attacker_account, third)}

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from jwt_sessions.models import Session
 from shop.models import Cart, Order, Product
-from tests.conftest import PASSWORD, csrf_headers, log_in
+from tests.helpers.clients import PASSWORD, csrf_headers, log_in
 
 pytestmark = pytest.mark.django_db
 

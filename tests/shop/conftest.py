@@ -9,7 +9,7 @@ from django.core.cache.backends.db import DatabaseCache
 from django.test import Client
 
 from shop.models import Cart, Product
-from tests.conftest import log_in
+from tests.helpers.clients import log_in
 
 
 def form_post(client: Client, url: str, data: dict | None = None):

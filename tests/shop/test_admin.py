@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from shop.models import Order, Product
 from shop.services import check_out
-from tests.conftest import log_in
+from tests.helpers.clients import log_in
 
 from .conftest import fill_cart, form_post
 

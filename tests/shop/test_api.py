@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from shop.models import Cart, CartItem, Order, Product
 from shop.services import check_out
-from tests.conftest import csrf_headers
+from tests.helpers.clients import csrf_headers
 
 from .conftest import fill_cart, make_product, session_check_queries
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from shop.models import Cart, CartItem, Order, OrderLine, Product
 from shop.services import CheckoutError, add_to_cart, check_out
-from tests.conftest import PASSWORD, csrf_headers, log_in
+from tests.helpers.clients import PASSWORD, csrf_headers, log_in
 
 from .conftest import fill_cart, make_product
 

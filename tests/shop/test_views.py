@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from shop.models import Cart, CartItem, Order, OrderLine, Product
 from shop.services import check_out
-from tests.conftest import PASSWORD
+from tests.helpers.clients import PASSWORD
 
 from .conftest import fill_cart, form_post, make_product, session_check_queries
 

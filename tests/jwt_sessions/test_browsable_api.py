@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.urls import URLResolver, get_resolver, reverse
 
-from tests.conftest import auth_cookie, csrf_headers
+from tests.helpers.clients import auth_cookie, csrf_headers
 
 
 def test_browsable_api_shows_the_cookie_user(logged_in):

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.accounts.tokens import DROP, forge, valid_claims
+from tests.helpers.forged_tokens import DROP, forge, valid_claims
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
 

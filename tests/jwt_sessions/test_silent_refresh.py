@@ -9,8 +9,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from jwt_sessions.models import Session
 from jwt_sessions.tokens import RefreshToken
-from tests.accounts.tokens import forge, valid_claims
-from tests.conftest import auth_cookie, csrf_headers
+from tests.helpers.clients import auth_cookie, csrf_headers
+from tests.helpers.forged_tokens import forge, valid_claims
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
 REFRESH = settings.JWT_COOKIE_REFRESH_NAME
@@ -117,7 +117,7 @@ def test_refresh_never_extends_a_login_past_its_maximum_age(settings, logged_in)
 
 
 def test_refresh_cookie_expiry_is_capped_at_the_session_end(settings, browser, user):
-    from tests.conftest import log_in
+    from tests.helpers.clients import log_in
 
     settings.JWT_SESSION_MAX_AGE = 600
     response = log_in(browser, user.email)

@@ -1,6 +1,5 @@
-"""Staff tools for sessions: revoke from the admin, read the security log."""
+"""Staff tools for sessions: revoke from the admin, the token records, purge."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
@@ -10,14 +9,8 @@ from rest_framework_simplejwt.token_blacklist.models import (
     OutstandingToken,
 )
 
-from accounts.models import SecurityEvent
 from jwt_sessions.models import Session
-from tests.conftest import csrf_headers, log_in
-
-
-def admin_post(client, url, data):
-    token = client.cookies[settings.CSRF_COOKIE_NAME].value
-    return client.post(url, {**data, "csrfmiddlewaretoken": token})
+from tests.helpers.clients import admin_post, csrf_headers, log_in
 
 
 def test_staff_revokes_a_users_session_from_the_admin(browser, superuser, user):
@@ -40,31 +33,6 @@ def test_staff_revokes_a_users_session_from_the_admin(browser, superuser, user):
     session.refresh_from_db()
     assert session.revoked_reason == Session.RevokeReason.ADMIN
     assert victim.get(reverse("api:me")).status_code == 401
-
-
-def test_the_security_log_is_read_only_and_searchable(browser, superuser, user):
-    log_in(browser, user.email)
-    log_in(browser, superuser.email)
-    url = reverse("admin:accounts_securityevent_changelist")
-
-    page = browser.get(url, {"q": user.email})
-    event = SecurityEvent.objects.filter(user=user).first()
-
-    assert page.status_code == 200
-    assert page.context["cl"].result_count == 1
-    assert b"securityevent/add/" not in page.content
-    assert b"to view" in page.content
-    change = browser.get(
-        reverse("admin:accounts_securityevent_change", args=[event.pk])
-    )
-    assert change.status_code == 200
-    assert b'name="_save"' not in change.content
-    assert (
-        browser.get(
-            reverse("admin:accounts_securityevent_delete", args=[event.pk])
-        ).status_code
-        == 403
-    )
 
 
 def test_token_records_are_read_only_and_say_which_are_blacklisted(
@@ -100,28 +68,6 @@ def test_token_records_are_read_only_and_say_which_are_blacklisted(
         assert browser.get(url).status_code == 403
     # Blacklist entries are shown with their record, never edited on their own.
     assert not admin.site.is_registered(BlacklistedToken)
-
-
-def test_staff_setting_a_password_ends_the_users_sessions(browser, superuser, user):
-    from django.test import Client
-
-    victim = Client()
-    log_in(victim, user.email)
-    log_in(browser, superuser.email)
-    url = reverse("admin:auth_user_password_change", args=[user.pk])
-    browser.get(url)
-
-    admin_post(
-        browser,
-        url,
-        {
-            "password1": "set by staff 12345",
-            "password2": "set by staff 12345",
-            "set_usable_password": "true",
-        },
-    )
-
-    assert victim.get(reverse("api:me")).status_code == 401
 
 
 def test_purge_removes_expired_sessions_and_tokens_only(browser, user, capsys):

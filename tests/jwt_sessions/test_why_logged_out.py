@@ -16,8 +16,8 @@ from django.utils import timezone
 from jwt_sessions import services
 from jwt_sessions.models import Session
 from jwt_sessions.tokens import RefreshToken
-from tests.accounts.tokens import forge, valid_claims
-from tests.conftest import PASSWORD, auth_cookie, csrf_headers, log_in
+from tests.helpers.clients import PASSWORD, auth_cookie, csrf_headers, log_in
+from tests.helpers.forged_tokens import forge, valid_claims
 
 REFRESH = settings.JWT_COOKIE_REFRESH_NAME
 Reason = Session.RevokeReason

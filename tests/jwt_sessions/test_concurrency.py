@@ -21,7 +21,7 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import User
 from jwt_sessions.models import Session
-from tests.conftest import PASSWORD, auth_cookie, csrf_headers, log_in
+from tests.helpers.clients import PASSWORD, auth_cookie, csrf_headers, log_in
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
 REFRESH = settings.JWT_COOKIE_REFRESH_NAME

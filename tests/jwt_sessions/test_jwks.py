@@ -9,10 +9,9 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from tests.accounts.keys import generate_key, header_of, jwt_keys, use_key_file
-from tests.conftest import bearer_token
+from tests.helpers.clients import bearer_token
+from tests.helpers.key_files import generate_key, header_of, jwt_keys, use_key_file
 
-ASYMMETRIC = ["RS256", "ES256", "EdDSA"]
 # RFC 7518 6.2-6.3 and RFC 8037 2: the public members of each key type.
 PUBLIC_MEMBERS = {
     "RSA": {"kty", "n", "e"},
@@ -21,12 +20,6 @@ PUBLIC_MEMBERS = {
 }
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
-
-
-@pytest.fixture(params=ASYMMETRIC)
-def algorithm(request, settings, tmp_path):
-    use_key_file(settings, tmp_path, request.param)
-    return request.param
 
 
 def get_jwks(client=None):

@@ -1,34 +1,15 @@
-"""Start-up: secrets, keys and cookie settings that must be right."""
+"""Start-up: secrets, lifetimes and the database, from the environment."""
 
 import json
-import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import SystemCheckError
+
+from tests.helpers.subprocesses import run_django
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-
-
-def run_django(env, code="from django.conf import settings; print('ok')"):
-    full_env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "JWT_", "DATABASE_URL"))
-    }
-    full_env.update(env, DJANGO_SETTINGS_MODULE="authsite.settings")
-    return subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=BASE_DIR,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "JWT_SIGNING_KEY"])
@@ -73,26 +54,6 @@ def test_the_secrets_file_is_ignored_by_git():
         ["git", "check-ignore", "-q", ".local-secrets.json"], cwd=BASE_DIR
     )
     assert result.returncode == 0
-
-
-def test_a_short_hmac_signing_key_fails_the_system_check(settings):
-    settings.JWT_SIGNING_KEY = "x" * 31
-
-    with pytest.raises(SystemCheckError, match=r"jwt_sessions\.E001"):
-        call_command("check")
-
-
-def test_a_32_byte_signing_key_passes_the_system_check(settings):
-    settings.JWT_SIGNING_KEY = "x" * 32
-
-    call_command("check")
-
-
-def test_host_prefixed_cookies_without_secure_fail_the_system_check(settings):
-    settings.JWT_COOKIE_SECURE = False
-
-    with pytest.raises(SystemCheckError, match=r"jwt_sessions\.E003"):
-        call_command("check")
 
 
 def test_lifetimes_come_from_the_environment(tmp_path):

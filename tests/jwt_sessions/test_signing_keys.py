@@ -20,7 +20,9 @@ from django.utils import timezone
 from accounts.models import SecurityEvent
 from jwt_sessions import keys
 from jwt_sessions.models import Session
-from tests.accounts.keys import (
+from tests.helpers.clients import auth_cookie, csrf_headers, log_in, post_json
+from tests.helpers.forged_tokens import valid_claims
+from tests.helpers.key_files import (
     file_jwks,
     generate_key,
     hand_signed,
@@ -31,18 +33,9 @@ from tests.accounts.keys import (
     signer,
     use_key_file,
 )
-from tests.accounts.test_settings import run_django
-from tests.accounts.tokens import valid_claims
-from tests.conftest import auth_cookie, csrf_headers, log_in
+from tests.helpers.subprocesses import run_django
 
-ASYMMETRIC = ["RS256", "ES256", "EdDSA"]
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
-
-
-@pytest.fixture(params=ASYMMETRIC)
-def algorithm(request, settings, tmp_path):
-    use_key_file(settings, tmp_path, request.param)
-    return request.param
 
 
 @pytest.fixture
@@ -55,12 +48,6 @@ def rs256(settings, tmp_path):
     """RS256 with one active key; returns its kid."""
     use_key_file(settings, tmp_path, "RS256")
     return generate_key()
-
-
-def post_json(client, url_name, data=None, **extra):
-    return client.post(
-        reverse(url_name), data or {}, content_type="application/json", **extra
-    )
 
 
 def get_me(client, token=None):

@@ -1,29 +1,21 @@
 """A key retired in an emergency ends its sessions for a reason of their own."""
 
 import re
-from io import StringIO
 
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import SecurityEvent
 from jwt_sessions.models import Session
 from tests.helpers.clients import log_in
-from tests.helpers.key_files import use_key_file
-
-
-def jwt_keys(*args) -> str:
-    stdout = StringIO()
-    call_command("jwt_keys", *args, stdout=stdout, stderr=StringIO())
-    return stdout.getvalue()
+from tests.helpers.key_files import generate_key, jwt_keys, use_key_file
 
 
 def test_an_emergency_retirement_says_the_key_ended_the_session(
     settings, tmp_path, user
 ):
     use_key_file(settings, tmp_path, "EdDSA")
-    leaked = jwt_keys("generate").strip()
+    leaked = generate_key()
     browser = Client()
     log_in(browser, user.email)
 

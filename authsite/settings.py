@@ -321,6 +321,10 @@ JWT_SESSION_MAX_AGE = env_int("JWT_SESSION_MAX_AGE", 14 * 24 * 60 * 60)
 # Parallel requests that race one rotation all get the same successor pair
 # within this interval; a rotated refresh token presented later is reuse.
 JWT_REFRESH_GRACE_SECONDS = env_int("JWT_REFRESH_GRACE_SECONDS", 10)
+# Every process hears of each revocation here and, while it is sure it has
+# heard of all of them, answers "is this session alive?" from memory.
+# Its own Redis may be named (tests stop it without stopping the cache).
+JWT_REVOCATION_FEED_URL = os.environ.get("JWT_REVOCATION_FEED_URL") or REDIS_URL
 # How the token endpoints describe the user of a login.
 JWT_USER_SERIALIZER = "accounts.serializers.UserSerializer"
 

@@ -14,8 +14,19 @@ REQUEST_ROWS = (
     "login_browser",
     "login_app",
 )
-OTHER_ROWS = ("hash", "pyjwt", "verify", "stock_verify", "session_check")
-EXTRA_LIMIT = 0.15  # of an anonymous request
+OTHER_ROWS = (
+    "hash",
+    "pyjwt",
+    "verify",
+    "stock_verify",
+    "memo",
+    "session_check",
+    "no_store",
+)
+# Issue 15: a steady-state authenticated request adds at most this much over
+# the floor, and at most this share of what stock SimpleJWT adds.
+STEADY_EXTRA_US = 25
+STEADY_SHARE_OF_STOCK = 0.1
 VERIFY_LIMIT = 1.3  # times a bare PyJWT decode
 LOGIN_LIMIT = 0.10  # of the Argon2 check
 
@@ -33,7 +44,7 @@ def table(run: dict) -> str:
     rows = run["rows"]
     anon = rows["anonymous"]
     lines = [
-        "| Row | µs / request | extra µs over anonymous | ratio to anonymous "
+        "| Row | µs / request | extra µs over the floor | ratio to the floor "
         "| queries / request |",
         "|---|---:|---:|---:|---:|",
     ]
@@ -62,37 +73,33 @@ def targets(run: dict, name: str) -> list[str]:
     us = {key: row["us"] for key, row in rows.items()}
     queries = {key: row["queries"] for key, row in rows.items()}
     anon = us["anonymous"]
-    limit = EXTRA_LIMIT * anon
+    stock = us["simplejwt"] - anon
     out = []
     for key, what in (("cookie", "access cookie"), ("bearer", "Bearer token")):
         extra = us[key] - anon
         auth_queries = queries[key] - queries["anonymous"]
-        fast = extra <= limit
+        fast = extra <= min(STEADY_EXTRA_US, STEADY_SHARE_OF_STOCK * stock)
         why = []
         if not fast:
             why.append(
-                f"{extra:,.0f} µs is more than 15% of anonymous ({limit:,.0f} µs); "
-                f"of the {extra - (us['stateless'] - anon):,.0f} µs over the "
-                f"stateless peer, the session check that keeps revocation instant "
-                f"is {fmt(us['session_check'])} µs and our stricter token checks "
-                f"{us['verify'] - us['stock_verify']:,.0f} µs"
+                f"of the {extra:,.0f} µs, the session check is "
+                f"{fmt(us['session_check'])} µs and a repeated token's "
+                "verification a dictionary lookup; the rest is the middleware "
+                "and DRF's authentication steps (see the breakdown)"
             )
         if rows[key]["user_queries"]:
-            why.append(
-                "the cart view loads the user row although it needs only the id "
-                "(the ORM probes the lazy TokenUser for attributes a User lacks)"
-            )
+            why.append("the cart view loads the user row although it needs only the id")
         if auth_queries:
             why.append(
                 f"{auth_queries} database quer{'y' if auth_queries == 1 else 'ies'} "
-                "for authentication per request: without Redis the shared "
-                "revocation state lives in the database by design"
+                "for authentication per request: no revocation feed vouched"
             )
         out.append(
-            f"- [{name}] Request by our {what} adds at most ~15% of an anonymous "
-            f"request with no authentication query: adds {extra:,.0f} µs "
-            f"({extra / anon:.0%}; the stateless peer adds "
-            f"{us['stateless'] - anon:,.0f} µs), {auth_queries} extra "
+            f"- [{name}] A steady-state request by our {what} adds at most "
+            f"{STEADY_EXTRA_US} µs over the floor and a tenth of stock SimpleJWT's "
+            f"extra, with no authentication query: adds {extra:,.0f} µs (stock "
+            f"SimpleJWT adds {stock:,.0f} µs, Django's sessions "
+            f"{us['session'] - anon:,.0f} µs), {auth_queries} extra "
             f"quer{'y' if auth_queries == 1 else 'ies'}: "
             f"{verdict(fast and not auth_queries)}"
             + (f" ({'; '.join(why)})" if why else "")
@@ -193,6 +200,14 @@ table created, one user with a 3-line cart).
 - **Login** is `POST /api/token/` (with the CSRF cookie and header) or
   `POST /api/app/token/`, compared with `check_password()` of the same
   password against the same Argon2 hash, in the same run.
+- **Where a steady-state request's extra goes** (the rows after the
+  requests): the access token was seen before, so its verification is the
+  memo's dictionary lookup (`verified_access_token`), not a signature check;
+  the session check is this process's memory, believed after a non-blocking
+  look at the revocation feed (SQLite's commit counter, or a drain of the
+  Redis subscription); a credentialed response gets no-store and Vary
+  headers. The rest of the difference to the floor is the authentication
+  middleware and DRF's authentication step around them.
 - **The bare floor**: `jwt.decode()` of our access token with the key, HS256,
   audience and issuer; *our verification* is `jwt_sessions.tokens.AccessToken(raw)`
   (header check, kid lookup, decode, claim types).
@@ -224,7 +239,7 @@ def render(info: dict, runs: dict, wrk: dict, *, wrk_available: bool) -> str:
     for name, run in runs.items():
         parts += [f"## {RUN_TITLES[name]}", "", table(run), ""]
         anon = run["rows"]["anonymous"]["us"]
-        parts += [f"Anonymous request in this run: {fmt(anon)} µs.", ""]
+        parts += [f"The floor in this run: {fmt(anon)} µs per request.", ""]
     parts += ["## Targets", ""]
     for name, run in runs.items():
         parts += targets(run, "database cache" if name == "db" else "Redis")

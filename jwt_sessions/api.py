@@ -8,7 +8,6 @@ BrowserTokenFlowAPIView and TokenFlowAPIView below.
 """
 
 from django.middleware.csrf import get_token
-from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +29,7 @@ from .authentication import (
     read_refresh_cookie,
 )
 from .cookies import delete_auth_cookies, set_auth_cookies
+from .middleware import forbid_caching
 from .models import Session
 from .serializers import (
     NO_REFRESH_COOKIE,
@@ -56,7 +56,7 @@ class NoStoreMixin:
         # (RFC 6749 section 5.1). The middleware covers credentialed
         # requests; an app's login has no credential yet, and gets its
         # tokens in the body.
-        add_never_cache_headers(response)
+        forbid_caching(response)
         return response
 
 

@@ -117,6 +117,13 @@ class JWTSessionSettings:
             max(self.REFRESH_TOKEN_LIFETIME, self.ACCESS_TOKEN_LIFETIME) + self.LEEWAY
         )
 
+    # --- Revocations ---------------------------------------------------------
+
+    @setting
+    def REVOCATION_FEED_URL(self) -> str | None:
+        """Redis that tells every process of each revocation (None: ask each time)."""
+        return self._setting("REVOCATION_FEED_URL", None) or None
+
     # --- API -----------------------------------------------------------------
 
     @setting

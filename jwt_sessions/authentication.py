@@ -21,7 +21,12 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from . import services, session_state
 from .app_settings import app_settings
-from .tokens import SESSION_ID_CLAIM, USER_ID_CLAIM, AccessToken
+from .tokens import (
+    SESSION_ID_CLAIM,
+    USER_ID_CLAIM,
+    AccessToken,
+    verified_access_token,
+)
 
 
 class TokenUser(SimpleLazyObject):
@@ -99,7 +104,7 @@ def _authenticate_cookies(request) -> CookieAuthentication:
     raw_refresh = read_refresh_cookie(request)
     if raw_access:
         try:
-            token = AccessToken(raw_access)
+            token = verified_access_token(raw_access)
         except TokenError:
             pass  # expired or forged: the refresh cookie may still serve
         else:
@@ -171,7 +176,7 @@ class JWTBearerAuthentication(JWTAuthentication):
 
     def get_validated_token(self, raw_token):
         try:
-            return AccessToken(raw_token)
+            return verified_access_token(raw_token)
         except TokenError as exc:
             # One answer for every reason: which check failed is no business
             # of whoever holds the token.

@@ -1,19 +1,26 @@
-"""Whether a login session is still alive (and whose), from the shared cache.
+"""Whether a login session is still alive (and whose).
 
-Every request authenticated by an access token asks; the cache answers in the
-steady state (Redis when configured, else Django's database cache) and the
-database answers on a miss or when the cache is unreachable, so a revoked
-session is refused by every process on its next request.
+Every request authenticated by an access token asks. In the steady state
+this process answers from its own memory, without a query or a round trip,
+as long as the revocation feed (revocation_feed.py, when
+JWT_REVOCATION_FEED_URL is set) vouches that it has heard of every
+revocation made anywhere. Otherwise the shared cache answers (Redis, or
+Django's database cache), and the database on a miss or when the cache is
+unreachable: a revoked session is refused by every process on its next
+request either way.
 """
 
 import logging
+import threading
+import time
 import uuid
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connections, transaction
 
 from .app_settings import app_settings
 from .models import Session
+from .revocation_feed import RevocationFeed, SQLiteRevocationFeed
 
 logger = logging.getLogger("jwt_sessions")
 
@@ -39,8 +46,96 @@ def _user_of_active_session_in_database(sid: str) -> int | None:
     )
 
 
+class ProcessMemory:
+    """The sessions this process found alive, until told or unsure otherwise."""
+
+    # Even with the feed vouching, an answer is asked again after this long:
+    # a revocation whose publication failed (its process could not reach
+    # Redis, though this one can) is refused by then all the same.
+    REMEMBER_FOR = 1.0
+    MAX_SESSIONS = 100_000
+
+    def __init__(self):
+        self.alive: dict[str, tuple] = {}
+        # Moves on every revocation heard and every gap: an answer read while
+        # it moved may be older than the revocation, and is not remembered.
+        self.generation = 0
+        self.lock = threading.Lock()
+
+    def recall(self, sid: str) -> int | None:
+        entry = self.alive.get(sid)
+        if entry is None or time.monotonic() - entry[1] > self.REMEMBER_FOR:
+            return None
+        return entry[0]
+
+    def remember(self, sid: str, user_id, *, generation: int) -> None:
+        with self.lock:
+            if generation != self.generation:
+                return
+            if len(self.alive) >= self.MAX_SESSIONS:
+                self.alive.clear()
+            self.alive[sid] = (user_id, time.monotonic())
+
+    def forget(self, sids) -> None:
+        with self.lock:
+            self.generation += 1
+            for sid in sids:
+                self.alive.pop(str(sid), None)
+
+    def forget_everything(self) -> None:
+        with self.lock:
+            self.generation += 1
+            self.alive.clear()
+
+
+memory = ProcessMemory()
+_feeds: dict[str, RevocationFeed | SQLiteRevocationFeed] = {}
+
+
+def revocation_feed() -> RevocationFeed | SQLiteRevocationFeed | None:
+    """Return this process's revocation feed; None: every check is direct.
+
+    Redis's when JWT_REVOCATION_FEED_URL is set; else, on SQLite (one
+    machine), the database file's own commit counter; else (PostgreSQL
+    without Redis) none.
+    """
+    url = app_settings.REVOCATION_FEED_URL
+    database = connections["default"].settings_dict
+    if not url and database["ENGINE"] == "django.db.backends.sqlite3":
+        url = f"sqlite:{database['NAME']}"
+    if not url:
+        return None
+    feed = _feeds.get(url)
+    if feed is None:
+        if url.startswith("sqlite:"):
+            feed = SQLiteRevocationFeed(
+                url.removeprefix("sqlite:"), on_gap=memory.forget_everything
+            )
+        else:
+            feed = RevocationFeed(
+                url, on_revoked=memory.forget, on_gap=memory.forget_everything
+            )
+        _feeds[url] = feed
+    return feed
+
+
 def active_session_user_id(sid: str) -> int | None:
     """Return the user id of session `sid` if it may still authenticate."""
+    feed = revocation_feed()
+    if feed is None:
+        return _shared_answer(sid)
+    if feed.vouches():
+        user_id = memory.recall(sid)
+        if user_id is not None:
+            return user_id
+    generation = memory.generation
+    user_id = _shared_answer(sid)
+    if user_id is not None:
+        memory.remember(sid, user_id, generation=generation)
+    return user_id
+
+
+def _shared_answer(sid: str) -> int | None:
     try:
         uuid.UUID(sid)
     except (TypeError, ValueError, AttributeError):
@@ -68,21 +163,29 @@ def active_session_user_id(sid: str) -> int | None:
 
 def mark_revoked(sids) -> None:
     """Make every process refuse the sessions `sids` from their next request."""
-    keys = [_key(str(sid)) for sid in sids]
-    if not keys:
+    sids = [str(sid) for sid in sids]
+    if not sids:
         return
+    # This process refuses them at once...
+    memory.forget(sids)
+    keys = [_key(sid) for sid in sids]
     try:
-        # Forget the cached answer now, so the next check reads the database
-        # (this transaction's own connection already sees the revocation)...
+        # ...the next check anywhere reads the database, whose connection in
+        # this transaction already sees the revocation...
         cache.delete_many(keys)
     except Exception:
         logger.error("cache unreachable; %d revocations not cached", len(keys))
-        return
-    # ...and once it is committed, tell everyone without a database read.
-    transaction.on_commit(lambda: _store_revoked(keys))
+    # ...and once it is committed, every process hears of it.
+    transaction.on_commit(lambda: _tell_everyone(sids, keys))
 
 
-def _store_revoked(keys) -> None:
+def _tell_everyone(sids, keys) -> None:
+    # Again here: a check of this process that read the database before the
+    # commit may have remembered one of them since.
+    memory.forget(sids)
+    feed = revocation_feed()
+    if feed is not None:
+        feed.publish(sids)
     try:
         cache.set_many(dict.fromkeys(keys, REVOKED), timeout=_timeout())
     except Exception:

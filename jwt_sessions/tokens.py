@@ -7,6 +7,7 @@ come from `keys`; `get_token_backend()` is the one way tokens are signed and
 verified, and `StrictTokenBackend.decode` the one place a token is checked.
 """
 
+import itertools
 import json
 import re
 import uuid
@@ -23,7 +24,7 @@ from rest_framework_simplejwt.exceptions import (
     TokenError,
 )
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
-from rest_framework_simplejwt.utils import datetime_from_epoch
+from rest_framework_simplejwt.utils import aware_utcnow, datetime_from_epoch
 
 from . import keys
 from .app_settings import app_settings
@@ -339,3 +340,43 @@ class RefreshToken(LiveSettingsMixin, tokens.RefreshToken):
         # An access token never outlives the refresh token it came from.
         access["exp"] = min(access["exp"], self["exp"])
         return access
+
+
+# Access tokens verified lately, by their text: the same token comes back
+# on every request of its holder for its whole life, and its signature and
+# claims do not change. A hit is only believed while the key set and the
+# backend it was verified with are the current ones (a new key file, a
+# retired key or changed settings make new ones), and only until its exp.
+# Bounded: the oldest are dropped first. It holds nothing a request did not
+# already bring, in memory only.
+VERIFIED_ACCESS_TOKENS_MAX = 10_000
+_verified_access_tokens: dict[str, tuple] = {}
+
+
+def verified_access_token(raw) -> AccessToken:
+    """Return AccessToken(raw), verified now or recently; raise TokenError."""
+    if isinstance(raw, bytes):
+        # As a Bearer header gives it; the same token as text (never fails,
+        # and well_formed_token admits ASCII only).
+        raw = raw.decode("latin-1")
+    backend = get_token_backend()
+    key_set = keys.get_key_set()
+    hit = _verified_access_tokens.get(raw) if isinstance(raw, str) else None
+    if hit is not None and hit[1] is key_set and hit[2] is backend:
+        token = AccessToken.__new__(AccessToken)
+        token.token = raw
+        token.current_time = aware_utcnow()
+        # PyJWT's own rule: expired once exp <= now - leeway.
+        leeway = backend.get_leeway().total_seconds()
+        if hit[0]["exp"] > token.current_time.timestamp() - leeway:
+            token.payload = dict(hit[0])
+            return token
+        del _verified_access_tokens[raw]
+    token = AccessToken(raw)
+    if len(_verified_access_tokens) >= VERIFIED_ACCESS_TOKENS_MAX:
+        for oldest in list(
+            itertools.islice(_verified_access_tokens, VERIFIED_ACCESS_TOKENS_MAX // 10)
+        ):
+            _verified_access_tokens.pop(oldest, None)
+    _verified_access_tokens[raw] = (dict(token.payload), key_set, backend)
+    return token

@@ -11,6 +11,7 @@ from django.core.cache.backends.db import DatabaseCache
 from django.test import Client
 
 from accounts.models import User
+from jwt_sessions import session_state
 from tests.helpers.clients import PASSWORD, bearer_token, log_in
 
 
@@ -23,6 +24,8 @@ def _empty_shared_cache():
     cache = caches["default"]
     if not isinstance(cache, DatabaseCache):
         cache.clear()
+    # And this process remembers no session of an earlier test.
+    session_state.memory.forget_everything()
 
 
 @pytest.fixture

@@ -1,9 +1,12 @@
-"""Two app servers (two gunicorn processes) over one PostgreSQL and one Redis.
+"""Two app servers (gunicorn, two workers each) over one PostgreSQL and one Redis.
 
 Both run the production settings (DEBUG off, HTTPS redirect on) behind an
 imagined TLS proxy: every request carries `X-Forwarded-Proto: https` and the
 site's one host name, as the proxy would send it, so the cookies a browser got
 from one server are what it sends to the other.
+
+The revocation feed (JWT_REVOCATION_FEED_URL) is a redis-server of this
+module's own, so that a test can stop it while the cache stays up.
 
 Runs when DATABASE_URL is PostgreSQL and REDIS_URL is set (CI's second run);
 skipped otherwise, because SQLite and the database cache are one machine's.
@@ -16,6 +19,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -28,6 +32,7 @@ from django.db import connection
 from accounts.models import User
 from jwt_sessions.tokens import SESSION_ID_CLAIM, AccessToken
 from tests.helpers.clients import PASSWORD
+from tests.helpers.redis_server import RedisServer
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 HOST = "shop.example"
@@ -124,7 +129,16 @@ class AppServer:
 
 
 @pytest.fixture(scope="module")
-def servers(django_db_setup, django_db_blocker, tmp_path_factory):
+def feed():
+    """The Redis that carries revocations to every worker (of this module's own)."""
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def servers(django_db_setup, django_db_blocker, tmp_path_factory, feed):
     """Start app servers A and B on the test database and the test Redis."""
     static_root = tmp_path_factory.mktemp("static")
     env = {
@@ -143,8 +157,9 @@ def servers(django_db_setup, django_db_blocker, tmp_path_factory):
         DJANGO_ALLOWED_HOSTS=HOST,
         DATABASE_URL=url,
         REDIS_URL=settings.REDIS_URL,
+        JWT_REVOCATION_FEED_URL=feed.url,
         DJANGO_STATIC_ROOT=str(static_root),
-        WEB_CONCURRENCY="1",
+        WEB_CONCURRENCY="2",
         FORWARDED_ALLOW_IPS="127.0.0.1",
     )
     collected = subprocess.run(
@@ -327,3 +342,73 @@ def test_a_logout_on_one_server_is_seen_by_the_other(servers, user):
 
     assert status == 200
     assert me(browser, a, cookies=access_only)[0] == 401
+
+
+def statuses(browser, server, cookies, *, requests=24, parallel=4) -> list[int]:
+    """GET /api/me/ `requests` times, `parallel` at once: every worker answers."""
+    found = []
+
+    def ask():
+        for _ in range(requests // parallel):
+            found.append(me(browser, server, cookies=cookies)[0])
+
+    threads = [threading.Thread(target=ask) for _ in range(parallel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return found
+
+
+def test_a_revocation_on_one_server_is_refused_by_every_worker_of_the_other(
+    servers, user
+):
+    a, b = servers
+    owner, stolen = Browser(), Browser()
+    owner.log_in(a, user.email)
+    stolen.log_in(b, user.email)
+    cookies = stolen.only_access()
+    # Every worker of B has seen it alive, and answers from memory.
+    assert set(statuses(stolen, b, cookies)) == {200}
+
+    status, _ = owner.request(a, "DELETE", f"/api/sessions/{stolen.session_id}/")
+    assert status == 204
+    # The goal is 50 ms from the commit; the feed delivers in well under 5.
+    time.sleep(0.005)
+
+    assert set(statuses(stolen, b, cookies)) == {401}
+    assert set(statuses(owner, b, owner.only_access())) == {200}
+
+
+def test_with_the_feed_stopped_no_revoked_session_is_accepted(servers, feed, user):
+    a, b = servers
+    owner, stolen = Browser(), Browser()
+    owner.log_in(a, user.email)
+    stolen.log_in(b, user.email)
+    # Taken now: a refused request deletes the browser's cookies.
+    owner_cookies, stolen_cookies = owner.only_access(), stolen.only_access()
+    assert set(statuses(stolen, b, stolen_cookies)) == {200}
+
+    feed.stop()
+    try:
+        status, _ = owner.request(a, "DELETE", f"/api/sessions/{stolen.session_id}/")
+        assert status == 204
+        # Nobody heard of it; every worker asks the shared state instead.
+        assert set(statuses(stolen, b, stolen_cookies)) == {401}
+        # And the service goes on for everyone else.
+        assert set(statuses(owner, b, owner_cookies)) == {200}
+    finally:
+        feed.start()
+
+    # Back: each worker subscribes again (within a second) and goes on.
+    time.sleep(1.2)
+    assert set(statuses(owner, b, owner_cookies)) == {200}
+    assert set(statuses(stolen, b, stolen_cookies)) == {401}
+    later = Browser()
+    later.log_in(b, user.email)
+    later_cookies, later_session = later.only_access(), later.session_id
+    assert set(statuses(later, b, later_cookies)) == {200}
+    status, _ = owner.request(a, "DELETE", f"/api/sessions/{later_session}/")
+    assert status == 204
+    time.sleep(0.005)
+    assert set(statuses(later, b, later_cookies)) == {401}

@@ -1,0 +1,247 @@
+"""Revocations made by any process, pushed to every other one.
+
+RevocationFeed carries them over Redis pub/sub (several machines);
+SQLiteRevocationFeed reads SQLite's commit counter (one machine).
+
+Each process remembers the sessions it has found alive (session_state).
+Every revocation is published on one channel once it is committed, and each
+process drains its subscription, without blocking, before it believes what
+it remembers. It believes it only while the feed is vouched for: a PING it
+sent on the subscription less than MAX_STALENESS ago has come back. Redis
+answers one connection in order, so every revocation published before that
+PING was drained before its PONG. Otherwise (no Redis, a lost or stalled
+connection, a lagging one) the process asks the shared state directly, as
+every request did before, until the feed is vouched for again; and after
+any gap in the subscription what it remembered is forgotten, since what was
+published meanwhile is lost.
+
+No thread: a listener thread is delayed by the GIL's switch interval, so a
+check could run ahead of a revocation that had already arrived.
+"""
+
+import contextlib
+import itertools
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+logger = logging.getLogger("jwt_sessions")
+
+# One channel per Redis database number: sites (or test runs) that share a
+# server on different databases do not hear each other.
+CHANNEL = "jwt_sessions:revoked:{db}"
+# A PING goes out at most this often while requests come; its PONG vouches
+# for everything published before it was sent.
+PING_INTERVAL = 0.005
+# What is remembered is believed only while the latest PONG answers a PING
+# sent this recently: a revocation is refused everywhere within this much
+# of its publication, once requests come.
+MAX_STALENESS = 0.025
+# A PING unanswered this long means the connection is gone: drop it.
+DEAD_AFTER = 1.0
+# After a failed connection attempt, wait this long before the next one
+# (meanwhile every check is direct).
+RECONNECT_EVERY = 1.0
+# Socket timeouts: a check never waits on Redis longer than this.
+SOCKET_TIMEOUT = 0.05
+
+
+def _client(url: str) -> redis.Redis:
+    # No retries: a reconnect behind our back would hide a gap in the
+    # subscription, and what was published during it would be lost unseen.
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=SOCKET_TIMEOUT,
+        socket_connect_timeout=SOCKET_TIMEOUT,
+        retry=Retry(NoBackoff(), 0),
+        health_check_interval=0,
+    )
+
+
+class RevocationFeed:
+    """This process's subscription to the revocations channel."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        on_revoked: Callable[[list[str]], None],
+        on_gap: Callable[[], None],
+    ):
+        self.url = url
+        self.channel = CHANNEL.format(
+            db=_client(url).connection_pool.connection_kwargs.get("db", 0)
+        )
+        self.on_revoked = on_revoked
+        self.on_gap = on_gap
+        self.lock = threading.Lock()
+        self.pid = os.getpid()
+        self.pubsub = None
+        self.publisher = None
+        self.retry_at = 0.0
+        self.vouched_at = float("-inf")
+        self.last_ping_at = float("-inf")
+        # The PING waiting for its PONG: (its number, when it was sent).
+        self.outstanding = None
+        self.numbers = itertools.count()
+
+    # --- Reading ----------------------------------------------------------
+
+    def vouches(self) -> bool:
+        """Drain what has arrived; return whether memory may be believed now."""
+        # Another thread draining at this moment: this check goes direct
+        # rather than wait.
+        if not self.lock.acquire(blocking=False):
+            return False
+        try:
+            now = time.monotonic()
+            if self.pid != os.getpid():
+                self._after_fork()
+            if self.pubsub is None and not self._subscribe(now):
+                return False
+            try:
+                self._drain(now)
+                self._ping_if_due(now)
+            except (redis.RedisError, OSError, ValueError) as exc:
+                self._drop(f"the subscription failed ({exc})")
+                return False
+            return now - self.vouched_at <= MAX_STALENESS
+        finally:
+            self.lock.release()
+
+    def _subscribe(self, now: float) -> bool:
+        if now < self.retry_at:
+            return False
+        try:
+            pubsub = _client(self.url).pubsub()
+            pubsub.subscribe(self.channel)
+            confirmed = pubsub.get_message(timeout=SOCKET_TIMEOUT)
+            if not confirmed or confirmed["type"] != "subscribe":
+                raise redis.ConnectionError("no subscription confirmed")
+        except (redis.RedisError, OSError) as exc:
+            self.retry_at = now + RECONNECT_EVERY
+            logger.warning("revocation feed unavailable (%s); checking directly", exc)
+            return False
+        self.pubsub = pubsub
+        self.outstanding = None
+        # Only now, with the subscription confirmed: whatever was remembered
+        # may have been revoked while nothing was listening. From here on
+        # every revocation arrives.
+        self.on_gap()
+        return True
+
+    def _drain(self, now: float) -> None:
+        while (message := self.pubsub.get_message(timeout=0)) is not None:
+            kind = message["type"]
+            if kind == "message":
+                self.on_revoked(message["data"].decode().split(","))
+            elif kind == "pong" and self.outstanding is not None:
+                number, sent_at = self.outstanding
+                if message["data"] == self._ping_payload(number):
+                    self.vouched_at = sent_at
+                    self.outstanding = None
+        if self.outstanding is not None and now - self.outstanding[1] > DEAD_AFTER:
+            raise redis.ConnectionError("a PING went unanswered")
+
+    def _ping_if_due(self, now: float) -> None:
+        if self.outstanding is None and now - self.last_ping_at >= PING_INTERVAL:
+            number = next(self.numbers)
+            self.pubsub.ping(self._ping_payload(number).decode())
+            self.outstanding = (number, now)
+            self.last_ping_at = now
+
+    @staticmethod
+    def _ping_payload(number: int) -> bytes:
+        return f"jwt_sessions:{number}".encode()
+
+    def _drop(self, why: str) -> None:
+        logger.warning("revocation feed lost: %s; checking directly", why)
+        with contextlib.suppress(redis.RedisError, OSError):
+            self.pubsub.close()
+        self.pubsub = None
+        self.outstanding = None
+        self.vouched_at = float("-inf")
+        # Reconnect on the next check; a refused connection then waits.
+        self.retry_at = 0.0
+
+    def _after_fork(self) -> None:
+        # A forked worker must not read its parent's socket.
+        self.pid = os.getpid()
+        self.pubsub = self.publisher = None
+        self.outstanding = None
+        self.vouched_at = float("-inf")
+        self.on_gap()
+
+    # --- Writing ----------------------------------------------------------
+
+    def publish(self, sids) -> bool:
+        """Tell every process that the sessions `sids` were revoked."""
+        try:
+            if self.publisher is None or self.pid != os.getpid():
+                self.publisher = _client(self.url)
+            self.publisher.publish(self.channel, ",".join(str(sid) for sid in sids))
+        except (redis.RedisError, OSError) as exc:
+            self.publisher = None
+            logger.error(
+                "revocation of %d session(s) not published (%s); other processes "
+                "refuse them once their memory of them expires",
+                len(sids),
+                exc,
+            )
+            return False
+        return True
+
+
+class SQLiteRevocationFeed:
+    """Revocations on one machine's SQLite database, seen by every process.
+
+    SQLite says, at the cost of reading a counter in shared memory, whether
+    any other connection has committed since this one last asked (PRAGMA
+    data_version). It cannot say what changed, so any commit elsewhere
+    makes this process forget every session it remembers; with nothing
+    written, nothing is asked. It is never stale: the counter is read at
+    every check.
+    """
+
+    def __init__(self, path: str, *, on_gap: Callable[[], None]):
+        self.path = path
+        self.on_gap = on_gap
+        self.lock = threading.Lock()
+        self.pid = None
+        self.connection = None
+        self.version = None
+
+    def vouches(self) -> bool:
+        """Forget everything if anything was committed elsewhere; return True."""
+        if not self.lock.acquire(blocking=False):
+            return False
+        try:
+            if self.pid != os.getpid():
+                self.pid, self.connection, self.version = os.getpid(), None, None
+            try:
+                if self.connection is None:
+                    self.connection = sqlite3.connect(
+                        self.path, check_same_thread=False, isolation_level=None
+                    )
+                (version,) = self.connection.execute("PRAGMA data_version").fetchone()
+            except sqlite3.Error as exc:
+                logger.warning("cannot read SQLite's data_version (%s)", exc)
+                self.connection = None
+                return False
+            if version != self.version:
+                self.version = version
+                self.on_gap()
+            return True
+        finally:
+            self.lock.release()
+
+    def publish(self, sids) -> bool:
+        # The commit itself is the news: data_version moves for everyone.
+        return True

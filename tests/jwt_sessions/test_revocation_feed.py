@@ -1,0 +1,223 @@
+"""A process answers "is this session alive?" from memory only while it is sure.
+
+Each test runs its own redis-server (killed, stopped and restarted at will;
+the shared one of the suite is never touched) as the revocation feed, and
+Django's database cache as the shared state, so that a database query is
+what a direct check costs and zero queries proves an answer from memory.
+Another process is played by revoking with a memory of its own: this
+process hears of it only through the feed, as it would from another one.
+"""
+
+import shutil
+import threading
+import time
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from jwt_sessions import session_state
+from jwt_sessions.models import Session
+from jwt_sessions.revocation_feed import MAX_STALENESS
+from jwt_sessions.session_state import active_session_user_id
+from tests.helpers.clients import log_in
+from tests.helpers.redis_server import RedisServer
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="needs the redis-server program"
+)
+# The goal: refused everywhere within 50 ms of the commit.
+WITHIN = 0.050
+
+
+@pytest.fixture
+def feed_server(settings, db):
+    server = RedisServer()
+    server.start()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+        }
+    }
+    # Made inside the test's transaction where the suite runs on Redis.
+    call_command("createcachetable", verbosity=0)
+    settings.JWT_REVOCATION_FEED_URL = server.url
+    session_state.memory.forget_everything()
+    yield server
+    server.stop()
+    session_state._feeds.pop(server.url, None)
+
+
+@pytest.fixture
+def sid(client, user):
+    log_in(client, user.email)
+    return str(Session.objects.get(user=user).pk)
+
+
+@pytest.fixture
+def elsewhere(feed_server, monkeypatch, django_capture_on_commit_callbacks):
+    """Revoke as another process would: this process's memory is not told."""
+
+    def revoke(sid):
+        with monkeypatch.context() as patched:
+            patched.setattr(session_state, "memory", session_state.ProcessMemory())
+            with django_capture_on_commit_callbacks(execute=True):
+                Session.objects.filter(pk=sid).update(
+                    revoked_at=timezone.now(),
+                    revoked_reason=Session.RevokeReason.LOGOUT,
+                )
+                session_state.mark_revoked([sid])
+
+    return revoke
+
+
+def queries_of(function) -> tuple:
+    with CaptureQueriesContext(connection) as queries:
+        answer = function()
+    return answer, len(queries)
+
+
+def settle(sid, user):
+    """Check until the answer comes from memory; return how many checks it took."""
+    for attempt in range(1, 200):
+        answer, queries = queries_of(lambda: active_session_user_id(sid))
+        assert answer == user.pk
+        if queries == 0:
+            return attempt
+        time.sleep(0.002)
+    pytest.fail("the answer never came from memory")
+
+
+def refused_within(sid) -> float:
+    """Check every millisecond until `sid` is refused; return how long it took."""
+    start = time.monotonic()
+    while active_session_user_id(sid) is not None:
+        if time.monotonic() - start > 2:
+            pytest.fail("a revoked session was still accepted after 2 s")
+        time.sleep(0.001)
+    return time.monotonic() - start
+
+
+def test_the_steady_state_asks_nobody(feed_server, sid, user):
+    settle(sid, user)
+
+    for _ in range(20):
+        answer, queries = queries_of(lambda: active_session_user_id(sid))
+        assert (answer, queries) == (user.pk, 0)
+
+
+def test_a_revocation_elsewhere_is_refused_here_within_50_ms(
+    feed_server, sid, user, elsewhere
+):
+    settle(sid, user)
+
+    elsewhere(sid)
+
+    assert refused_within(sid) < WITHIN
+
+
+def test_a_revocation_here_is_refused_here_at_once(feed_server, sid, user):
+    settle(sid, user)
+    Session.objects.filter(pk=sid).update(revoked_at=timezone.now())
+
+    session_state.mark_revoked([sid])
+
+    assert active_session_user_id(sid) is None
+
+
+def test_with_redis_killed_no_revoked_session_is_accepted_and_service_goes_on(
+    feed_server, sid, user, other_user, elsewhere
+):
+    other = Session.objects.create(
+        user=other_user,
+        expires_at=timezone.now() + timezone.timedelta(hours=1),
+        refresh_jti="other-jti",
+    )
+    settle(sid, user)
+    settle(str(other.pk), other_user)
+
+    feed_server.stop()
+    elsewhere(sid)  # its publication fails: nobody can hear of it
+
+    assert active_session_user_id(sid) is None
+    # Everyone else is still served, by asking the shared state (here the
+    # database cache's table).
+    answer, queries = queries_of(lambda: active_session_user_id(str(other.pk)))
+    assert answer == other_user.pk
+    assert queries >= 1
+
+    feed_server.start()
+    session_state._feeds[feed_server.url].retry_at = 0  # skip the reconnect wait
+    settle(str(other.pk), other_user)
+    assert active_session_user_id(sid) is None
+
+
+def test_a_dropped_connection_loses_what_was_remembered(
+    feed_server, sid, user, elsewhere
+):
+    settle(sid, user)
+    admin = redis.Redis.from_url(feed_server.url)
+
+    admin.client_kill_filter(_type="pubsub")
+    elsewhere(sid)  # published while this process was not subscribed: lost
+
+    # Not once, and not after the feed is back (it reconnects at once).
+    deadline = time.monotonic() + 0.2
+    while time.monotonic() < deadline:
+        assert active_session_user_id(sid) is None
+        time.sleep(0.002)
+    assert session_state._feeds[feed_server.url].pubsub is not None
+
+
+def test_a_stalled_feed_is_not_believed(feed_server, sid, user, elsewhere):
+    settle(sid, user)
+    feed_server.pause()
+    try:
+        # Revoked in the database; the publication waits on the stalled
+        # server, and so does this process's PING.
+        elsewhere(sid)
+        time.sleep(MAX_STALENESS * 2)
+
+        answer, queries = queries_of(lambda: active_session_user_id(sid))
+    finally:
+        feed_server.resume()
+
+    assert answer is None
+    assert queries > 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "sqlite" not in django_settings.DATABASES["default"]["ENGINE"],
+    reason="SQLite's own feed",
+)
+def test_on_sqlite_a_commit_elsewhere_is_seen_at_the_next_check(
+    settings, monkeypatch, user
+):
+    settings.JWT_REVOCATION_FEED_URL = None
+    browser = Client()
+    log_in(browser, user.email)
+    sid = str(Session.objects.get(user=user).pk)
+    settle(sid, user)
+
+    def another_connection_revokes():
+        # A thread has a database connection of its own: its commit is
+        # another connection's, as another process's would be.
+        with monkeypatch.context() as patched:
+            patched.setattr(session_state, "memory", session_state.ProcessMemory())
+            with transaction.atomic():
+                Session.objects.filter(pk=sid).update(revoked_at=timezone.now())
+                session_state.mark_revoked([sid])
+        connection.close()
+
+    thread = threading.Thread(target=another_connection_revokes)
+    thread.start()
+    thread.join()
+
+    assert active_session_user_id(sid) is None

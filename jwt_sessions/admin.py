@@ -40,7 +40,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ReadOnlyAdmin):
+    """Every login, to read and to revoke: never deleted by hand.
+
+    A deleted row would end its session without a word in the security
+    log; the Revoke action ends it the one way sessions end.
+    """
+
     list_display = (
         "user",
         "device",
@@ -62,17 +68,6 @@ class SessionAdmin(admin.ModelAdmin):
     ]
     actions = ("revoke_sessions",)
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # A deleted row ends its session without a word in the security log;
-        # the Revoke action ends it the one way sessions end.
-        return False
 
     @admin.action(description=_("Revoke the selected sessions"))
     def revoke_sessions(self, request, queryset):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from . import load, report
+from . import load, report, revocation
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/5"
@@ -120,7 +120,13 @@ def main():
                 wrk[name] = load.run(
                     env, credentials, load.rows_for(credentials, wrk_keys)
                 )
-    text = report.render(info, runs, wrk, wrk_available=load.available())
+        latency = None
+        if redis_answers() and revocation.available():
+            print("bench: revocation across two servers ...", file=sys.stderr)
+            latency = revocation.run(workdir, REDIS_URL)
+    text = report.render(
+        info, runs, wrk, wrk_available=load.available(), latency=latency
+    )
     print(text)
     (ROOT / "docs" / "BENCHMARKS.md").write_text(text)
     print("bench: written to docs/BENCHMARKS.md", file=sys.stderr)

@@ -27,6 +27,7 @@ OTHER_ROWS = (
 # the floor, and at most this share of what stock SimpleJWT adds.
 STEADY_EXTRA_US = 25
 STEADY_SHARE_OF_STOCK = 0.1
+REVOCATION_LIMIT_MS = 50
 VERIFY_LIMIT = 1.3  # times a bare PyJWT decode
 LOGIN_LIMIT = 0.10  # of the Argon2 check
 
@@ -226,7 +227,40 @@ the test suite; query counts are.
 """
 
 
-def render(info: dict, runs: dict, wrk: dict, *, wrk_available: bool) -> str:
+def latency_section(latency: dict | None) -> list[str]:
+    """Say how soon another server's every worker refused a revoked session."""
+    parts = ["", "## Revocation across two servers", ""]
+    if latency is None:
+        return [
+            *parts,
+            "Not measured: it needs PostgreSQL on 127.0.0.1:5432 and Redis on "
+            "127.0.0.1:6379.",
+        ]
+    met = latency["last_p99"] <= REVOCATION_LIMIT_MS and not latency["accepted"]
+    return [
+        *parts,
+        "Two gunicorn servers with two workers each, over PostgreSQL and Redis "
+        "(bench/revocation.py): an app logs in on A, B's workers answer it from "
+        "memory, it logs out on A, and from A's answer on four threads ask B "
+        "until each is refused. Times include the request to B.",
+        "",
+        "| trials | requests accepted after A answered | first refusal on B, p50 "
+        "| every thread refused, p50 | p99 | max |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {latency['trials']} | {latency['accepted']} | "
+        f"{latency['first_p50']:.1f} ms | {latency['last_p50']:.1f} ms | "
+        f"{latency['last_p99']:.1f} ms | {latency['last_max']:.1f} ms |",
+        "",
+        f"- Every worker of every server refuses a revocation within "
+        f"{REVOCATION_LIMIT_MS} ms of its commit (p99), and none accepts it after "
+        f"the revoking server has answered: p99 {latency['last_p99']:.1f} ms, "
+        f"{latency['accepted']} accepted: {verdict(met)}",
+    ]
+
+
+def render(
+    info: dict, runs: dict, wrk: dict, *, wrk_available: bool, latency=None
+) -> str:
     versions = ", ".join(f"{name} {v}" for name, v in info["versions"].items())
     load = ", ".join(f"{value:.1f}" for value in info["load"])
     parts = [
@@ -251,6 +285,7 @@ def render(info: dict, runs: dict, wrk: dict, *, wrk_available: bool) -> str:
         parts.append(
             "- Redis did not answer on 127.0.0.1:6379, so there is no Redis run."
         )
+    parts += latency_section(latency)
     parts += ["", "## Load test (wrk against gunicorn on one core)", ""]
     if not wrk_available:
         parts.append(

@@ -21,6 +21,8 @@ import threading
 import time
 from pathlib import Path
 
+from .load import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "authsite_bench_revocation"
 HOST = "bench.example"
@@ -37,12 +39,6 @@ def available() -> bool:
             return True
     except OSError:
         return False
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _request(port, method, path, *, token=None, body=None):

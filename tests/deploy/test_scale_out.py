@@ -16,7 +16,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -33,6 +32,7 @@ from accounts.models import User
 from jwt_sessions.tokens import SESSION_ID_CLAIM, AccessToken
 from tests.helpers.clients import PASSWORD
 from tests.helpers.redis_server import RedisServer
+from tests.helpers.subprocesses import free_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 HOST = "shop.example"
@@ -56,12 +56,6 @@ def _needs_postgresql_and_redis():
         pytest.fail(f"the scale-out test did not run in CI: {reason}")
     if reason:
         pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def database_url() -> str:

@@ -1,17 +1,12 @@
 """A redis-server of a test's own: started, stopped, paused and restarted at will."""
 
 import signal
-import socket
 import subprocess
 import time
 
 import redis
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.helpers.subprocesses import free_port
 
 
 class RedisServer:

@@ -5,9 +5,12 @@ settings (bench.settings), a fresh SQLite file and, for the Redis run, the
 cache. Writes the results as JSON to the path given on the command line.
 """
 
+import cProfile
 import gc
 import io
 import json
+import math
+import pstats
 import random
 import sys
 import time
@@ -20,6 +23,12 @@ GROWN_CART_ITEMS = 30
 ROUNDS = 11
 BATCH_SECONDS = 0.04
 SLOW_ROUNDS = 6  # login and the bare hash: each call takes tens of ms
+# Paired measurement of the steady state: each pair is one call of the floor
+# and one of the row, back to back, in alternating order.
+PAIRED_ROWS = ("cookie", "bearer", "session", "simplejwt", "stateless")
+PAIRS = 3000
+PAIRS_PER_BLOCK = 100
+PROFILED_REQUESTS = 2000
 
 
 class WSGIClient:
@@ -389,6 +398,135 @@ def measure(rows):
     return best
 
 
+def paired_extras(rows, keys=PAIRED_ROWS, *, pairs=PAIRS):
+    """Return {key: what one request of the row adds to the floor, in µs}.
+
+    Whole requests differ by a few µs while two runs of the same row differ
+    by up to about 100 µs (the machine's load moves), so each row is timed
+    against the floor in pairs: one call of each, back to back, the floor
+    first in every other pair, with the rows interleaved in blocks. A load
+    change then touches both halves of a pair alike. The answer is the
+    median of the pairs' differences, with the distribution-free 95%
+    confidence interval of that median (order statistics of the sorted
+    differences).
+    """
+    floor = rows["anonymous"][1]
+    differences = {key: [] for key in keys}
+    clock = time.perf_counter_ns
+    order = list(keys)
+    shuffler = random.Random(15)
+    for _block in range(math.ceil(pairs / PAIRS_PER_BLOCK)):
+        shuffler.shuffle(order)
+        for key in order:
+            fn = rows[key][1]
+            out = differences[key]
+            gc.collect()
+            gc.disable()
+            try:
+                for number in range(PAIRS_PER_BLOCK):
+                    if number % 2:
+                        start = clock()
+                        floor()
+                        middle = clock()
+                        fn()
+                        out.append((clock() - middle) - (middle - start))
+                    else:
+                        start = clock()
+                        fn()
+                        middle = clock()
+                        floor()
+                        out.append((middle - start) - (clock() - middle))
+            finally:
+                gc.enable()
+    return {key: median_with_interval(values) for key, values in differences.items()}
+
+
+def median_with_interval(values_ns):
+    """Return the median in µs and its 95% confidence interval, as a dict."""
+    values = sorted(values_ns)
+    n = len(values)
+    half_width = 1.96 * math.sqrt(n) / 2
+    low = max(0, math.floor(n / 2 - half_width))
+    high = min(n - 1, math.ceil(n / 2 + half_width))
+    return {
+        "median": values[n // 2] / 1000,
+        "low": values[low] / 1000,
+        "high": values[high] / 1000,
+        "pairs": n,
+    }
+
+
+# Where the profiler's time of each function is charged, by the module that
+# defines it; the first prefix that matches wins.
+PROFILE_PARTS = (
+    ("jwt_sessions/tokens.py", "token: the verified-token memo"),
+    ("jwt/", "token: the verified-token memo"),
+    ("jwt_sessions/session_state.py", "session state: memory and revocation feed"),
+    ("jwt_sessions/revocation_feed.py", "session state: memory and revocation feed"),
+    ("redis/", "session state: memory and revocation feed"),
+    ("sqlite3", "session state: memory and revocation feed"),
+    ("jwt_sessions/authentication.py", "cookie or header read, TokenUser"),
+    ("jwt_sessions/middleware.py", "middleware: what the response gets"),
+    ("jwt_sessions/cookies.py", "middleware: what the response gets"),
+    ("django/utils/cache.py", "response headers: no-store and Vary"),
+    ("django/utils/http.py", "response headers: no-store and Vary"),
+    ("django/http/response.py", "response headers: no-store and Vary"),
+    ("rest_framework/authentication.py", "DRF: the authentication step"),
+    ("rest_framework/request.py", "DRF: the authentication step"),
+    ("rest_framework/permissions.py", "DRF: the authentication step"),
+    ("django/utils/functional.py", "lazy objects (request.user, TokenUser)"),
+    ("django/http/request.py", "request: cookies and headers parsed"),
+    ("http/cookies.py", "request: cookies and headers parsed"),
+    ("django/http/cookie.py", "request: cookies and headers parsed"),
+)
+OTHER_PART = "everything else (view, ORM, rendering: the same for both)"
+
+
+def profile_extra(rows, key="cookie", *, requests=PROFILED_REQUESTS):
+    """Return {part: profiled µs per request that `key` adds to the floor}.
+
+    cProfile runs the floor and the row alike; per function, the row's time
+    minus the floor's is charged to the part of the code that defines it.
+    The profiler itself adds to every function call, so the parts are
+    shown scaled to the paired measurement as well as raw.
+    """
+
+    def per_part(fn):
+        profiler = cProfile.Profile()
+        gc.collect()
+        gc.disable()
+        try:
+            profiler.enable()
+            for _ in range(requests):
+                fn()
+            profiler.disable()
+        finally:
+            gc.enable()
+        parts = {}
+        calls = {}
+        for (filename, _line, _name), stats in pstats.Stats(profiler).stats.items():
+            _cc, ncalls, tottime, _cumtime, _callers = stats
+            part = next(
+                (label for prefix, label in PROFILE_PARTS if prefix in filename),
+                OTHER_PART,
+            )
+            parts[part] = parts.get(part, 0.0) + tottime * 1e6 / requests
+            calls[part] = calls.get(part, 0) + ncalls / requests
+        return parts, calls
+
+    floor_parts, floor_calls = per_part(rows["anonymous"][1])
+    row_parts, row_calls = per_part(rows[key][1])
+    labels = dict.fromkeys(label for _prefix, label in PROFILE_PARTS)
+    labels[OTHER_PART] = None
+    return {
+        label: {
+            "us": row_parts.get(label, 0.0) - floor_parts.get(label, 0.0),
+            "calls": row_calls.get(label, 0) - floor_calls.get(label, 0),
+        }
+        for label in labels
+    }
+
+
 def count_queries(rows):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -440,8 +578,12 @@ def main(out_path):
     bench = Bench(WSGIClient(get_wsgi_application()), user)
     rows = bench.rows()
     best = measure(rows)
+    paired = paired_extras(rows)
+    profile = profile_extra(rows)
     queries = count_queries(rows)
     result = {
+        "paired": paired,
+        "profile": profile,
         "rows": {
             key: {"label": label, "us": best[key], **queries[key]}
             for key, (label, _fn) in rows.items()

@@ -65,6 +65,61 @@ def table(run: dict) -> str:
     return "\n".join(lines)
 
 
+PAIRED_LABELS = {
+    "cookie": "Ours: access cookie",
+    "bearer": "Ours: Bearer token",
+    "session": "Django session auth (SessionAuthentication)",
+    "simplejwt": "SimpleJWT JWTAuthentication (stock)",
+    "stateless": "SimpleJWT JWTStatelessUserAuthentication",
+}
+
+
+def paired_table(run: dict) -> str:
+    lines = [
+        "| Row | extra µs over the floor (median of the pairs) | 95% interval "
+        "| pairs |",
+        "|---|---:|---:|---:|",
+    ]
+    for key, label in PAIRED_LABELS.items():
+        row = run["paired"][key]
+        lines.append(
+            f"| {label} | {row['median']:+,.1f} | {row['low']:+,.1f} to "
+            f"{row['high']:+,.1f} | {row['pairs']:,} |"
+        )
+    return "\n".join(lines)
+
+
+def profile_table(run: dict) -> str:
+    """Say which part of the code the steady-state cookie request's extra is."""
+    parts = run["profile"]
+    measured = run["paired"]["cookie"]["median"]
+    profiled = sum(part["us"] for part in parts.values())
+    lines = [
+        "| Part of the code | function calls added | µs added under cProfile "
+        "| share | µs of the measured extra |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, part in parts.items():
+        share = part["us"] / profiled if profiled else 0.0
+        lines.append(
+            f"| {label} | {part['calls']:+.0f} | {part['us']:+.1f} | {share:.0%} "
+            f"| {share * measured:+.1f} |"
+        )
+    lines.append(
+        f"| **all** | {sum(p['calls'] for p in parts.values()):+.0f} "
+        f"| {profiled:+.1f} | 100% | {measured:+.1f} |"
+    )
+    return "\n".join(lines)
+
+
+def components_table(run: dict) -> str:
+    rows = run["rows"]
+    lines = ["| Step, timed alone | µs |", "|---|---:|"]
+    for key in ("memo", "session_check", "no_store", "verify", "pyjwt"):
+        lines.append(f"| {rows[key]['label']} | {fmt(rows[key]['us'])} |")
+    return "\n".join(lines)
+
+
 def verdict(ok: bool) -> str:
     return "**met**" if ok else "**missed**"
 
@@ -75,19 +130,19 @@ def targets(run: dict, name: str) -> list[str]:
     queries = {key: row["queries"] for key, row in rows.items()}
     anon = us["anonymous"]
     stock = us["simplejwt"] - anon
+    paired = run["paired"]
+    stock = paired["simplejwt"]["median"]
     out = []
     for key, what in (("cookie", "access cookie"), ("bearer", "Bearer token")):
-        extra = us[key] - anon
+        extra = paired[key]["median"]
+        high = paired[key]["high"]
         auth_queries = queries[key] - queries["anonymous"]
-        fast = extra <= min(STEADY_EXTRA_US, STEADY_SHARE_OF_STOCK * stock)
+        # The upper end of the interval, not the median, must be under the
+        # limit: the goal is met only if the measurement shows it.
+        fast = high <= STEADY_EXTRA_US and extra <= STEADY_SHARE_OF_STOCK * stock
         why = []
         if not fast:
-            why.append(
-                f"of the {extra:,.0f} µs, the session check is "
-                f"{fmt(us['session_check'])} µs and a repeated token's "
-                "verification a dictionary lookup; the rest is the middleware "
-                "and DRF's authentication steps (see the breakdown)"
-            )
+            why.append("see where the steady-state extra goes, below")
         if rows[key]["user_queries"]:
             why.append("the cart view loads the user row although it needs only the id")
         if auth_queries:
@@ -98,9 +153,10 @@ def targets(run: dict, name: str) -> list[str]:
         out.append(
             f"- [{name}] A steady-state request by our {what} adds at most "
             f"{STEADY_EXTRA_US} µs over the floor and a tenth of stock SimpleJWT's "
-            f"extra, with no authentication query: adds {extra:,.0f} µs (stock "
-            f"SimpleJWT adds {stock:,.0f} µs, Django's sessions "
-            f"{us['session'] - anon:,.0f} µs), {auth_queries} extra "
+            f"extra, with no authentication query: adds {extra:,.1f} µs "
+            f"(95% interval up to {high:,.1f} µs; stock SimpleJWT adds "
+            f"{stock:,.0f} µs, Django's sessions "
+            f"{paired['session']['median']:,.0f} µs), {auth_queries} extra "
             f"quer{'y' if auth_queries == 1 else 'ies'}: "
             f"{verdict(fast and not auth_queries)}"
             + (f" ({'; '.join(why)})" if why else "")
@@ -275,9 +331,27 @@ def render(
         "",
     ]
     for name, run in runs.items():
-        parts += [f"## {RUN_TITLES[name]}", "", table(run), ""]
         anon = run["rows"]["anonymous"]["us"]
-        parts += [f"The floor in this run: {fmt(anon)} µs per request.", ""]
+        parts += [
+            f"## {RUN_TITLES[name]}",
+            "",
+            "### The steady state, measured in pairs against the floor",
+            "",
+            paired_table(run),
+            "",
+            f"The floor in this run: {fmt(anon)} µs per request.",
+            "",
+            "### Where the steady-state extra goes (access cookie)",
+            "",
+            profile_table(run),
+            "",
+            components_table(run),
+            "",
+            "### Every row, best batch",
+            "",
+            table(run),
+            "",
+        ]
     parts += ["## Targets", ""]
     for name, run in runs.items():
         parts += targets(run, "database cache" if name == "db" else "Redis")

@@ -5,30 +5,33 @@ api module); the logins here start the same sessions.
 """
 
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import (
-    PolymorphicProxySerializer,
-    extend_schema,
-    inline_serializer,
-)
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken
 
+from jwt_sessions import assurance
 from jwt_sessions import services as sessions
 from jwt_sessions.api import (
+    NEW_TOKEN_PAIR,
     BrowserTokenFlowAPIView,
     NoStoreMixin,
     TokenFlowAPIView,
-    uses_cookies,
+    token_pair_response,
 )
 from jwt_sessions.authentication import read_refresh_cookie
 from jwt_sessions.cookies import set_auth_cookies
+from jwt_sessions.permissions import RecentAuthentication
 from jwt_sessions.serializers import TokenPairExpirySerializer, TokenPairSerializer
 
 from . import services
 from .serializers import (
     CredentialsSerializer,
     PasswordChangeSerializer,
+    ReauthenticateSerializer,
+    ReauthenticationStateSerializer,
     RegisterSerializer,
     UserSerializer,
 )
@@ -114,14 +117,9 @@ class PasswordChangeAPIView(NoStoreMixin, APIView):
 
     name = gettext_lazy("Change your password")
 
-    @extend_schema(
-        request=PasswordChangeSerializer,
-        responses=PolymorphicProxySerializer(
-            component_name="PasswordChanged",
-            serializers=[TokenPairExpirySerializer, TokenPairSerializer],
-            resource_type_field_name=None,
-        ),
-    )
+    permission_classes = (IsAuthenticated, RecentAuthentication)
+
+    @extend_schema(request=PasswordChangeSerializer, responses=NEW_TOKEN_PAIR)
     def post(self, request):
         serializer = PasswordChangeSerializer(
             data=request.data, context={"user": request.user, "request": request}
@@ -132,8 +130,38 @@ class PasswordChangeAPIView(NoStoreMixin, APIView):
             user=request.user,
             new_password=serializer.validated_data["new_password"],
         )
-        if not uses_cookies(request):
-            return Response(TokenPairSerializer(pair).data)
-        response = Response(TokenPairExpirySerializer(pair).data)
-        set_auth_cookies(response, pair)
-        return response
+        return token_pair_response(request, pair)
+
+
+class ReauthenticateAPIView(NoStoreMixin, APIView):
+    """Step up: prove who you are again, for the sensitive actions that ask.
+
+    GET says how this login stands and which methods would renew it; POST
+    with the password mints a fresh pair on the same session (cookies for a
+    browser, the body for an app, which must keep the new refresh token).
+    An action refused with `WWW-Authenticate: Bearer
+    error="insufficient_user_authentication"` (RFC 9470) can then be
+    repeated.
+    """
+
+    name = gettext_lazy("Prove who you are again")
+
+    @extend_schema(responses=ReauthenticationStateSerializer)
+    def get(self, request):
+        return Response(ReauthenticationStateSerializer(request.auth).data)
+
+    @extend_schema(request=ReauthenticateSerializer, responses=NEW_TOKEN_PAIR)
+    def post(self, request):
+        serializer = ReauthenticateSerializer(
+            data=request.data, context={"user": request.user, "request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        try:
+            pair = sessions.step_up(
+                request=request,
+                access_token=request.auth,
+                methods=(assurance.PASSWORD,),
+            )
+        except sessions.SessionEnded as exc:
+            raise InvalidToken() from exc
+        return token_pair_response(request, pair)

@@ -20,6 +20,7 @@ INVALID_LOGIN = _(
 WRONG_CURRENT_PASSWORD = _(
     "Your old password was entered incorrectly. Please enter it again."
 )
+WRONG_PASSWORD = _("That is not your password. Enter it again.")
 
 
 class CredentialsRefused(Exception):
@@ -58,9 +59,11 @@ def authenticate_credentials(request, *, email: str, password: str) -> User:
     return user
 
 
-def verify_current_password(request, *, user: User, password: str) -> None:
+def verify_current_password(
+    request, *, user: User, password: str, message=WRONG_CURRENT_PASSWORD
+) -> None:
     """Raise unless `password` is `user`'s; a miss counts as a failed login."""
     # Through authenticate(), not user.check_password(): wrong guesses count
     # towards the same lockout as failed logins.
     if authenticate(request, email=user.email, password=password) != user:
-        raise refusal(request, WRONG_CURRENT_PASSWORD, code="password_incorrect")
+        raise refusal(request, message, code="password_incorrect")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .credentials import (
     INVALID_LOGIN,
+    WRONG_PASSWORD,
     CredentialsRefused,
     authenticate_credentials,
     verify_current_password,
@@ -68,6 +69,33 @@ class SignupForm(BaseUserCreationForm):
 
     def clean_email(self):
         return normalize_email(self.cleaned_data["email"])
+
+
+class ReauthenticateForm(forms.Form):
+    """Ask a logged-in user for their password again (a step-up)."""
+
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autofocus": True, "autocomplete": "current-password"}
+        ),
+    )
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.user = user
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        try:
+            verify_current_password(
+                self.request, user=self.user, password=password, message=WRONG_PASSWORD
+            )
+        except CredentialsRefused as refused:
+            raise forms.ValidationError(refused.message, code=refused.code) from None
+        return password
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):

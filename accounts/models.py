@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jwt_sessions import assurance
 from jwt_sessions.client import describe_user_agent
 from jwt_sessions.models import Session
 
@@ -110,6 +111,7 @@ class SecurityEvent(models.Model):
         PASSWORD_RESET = "password_reset", _("Password reset")
         REUSE_DETECTED = "reuse_detected", _("Refresh token reuse detected")
         RESET_LINK_REFUSED = "reset_link_refused", _("Password-reset link refused")
+        STEPPED_UP = "stepped_up", _("Identity confirmed again")
 
     user = models.ForeignKey(
         User,
@@ -181,7 +183,25 @@ EVENT_SENTENCES = {
         "A password-reset link for this account was opened, but it had already "
         "been used or had expired."
     ),
+    SecurityEvent.Type.STEPPED_UP: _(
+        "Confirmed who you are again, before a sensitive change."
+    ),
 }
+
+
+# How the security log names the ways of proving who one is (RFC 8176 amr).
+METHOD_NAMES = {
+    assurance.PASSWORD: _("the password"),
+    assurance.ONE_TIME_CODE: _("a one-time code"),
+    assurance.HARDWARE_KEY: _("a security key"),
+    assurance.SOFTWARE_KEY: _("a passkey"),
+}
+
+
+def describe_methods(methods) -> str:
+    """Name the methods `methods` in words, for the security log."""
+    names = [str(METHOD_NAMES[m]) for m in methods if m in METHOD_NAMES]
+    return _(" and ").join(names) or str(METHOD_NAMES[assurance.PASSWORD])
 
 
 # Completes "A session was ended ..." in the security log, for each reason.

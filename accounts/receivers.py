@@ -19,11 +19,18 @@ from jwt_sessions.signals import (
     session_refreshed,
     session_revoked,
     session_started,
+    session_stepped_up,
 )
 
 from . import services
 from .lockout import RESET_LINK_COUNTER, attempted_email, is_reset_link_attempt
-from .models import REVOKED_BECAUSE, SecurityEvent, User, normalize_email
+from .models import (
+    REVOKED_BECAUSE,
+    SecurityEvent,
+    User,
+    describe_methods,
+    normalize_email,
+)
 
 Reason = Session.RevokeReason
 Event = SecurityEvent.Type
@@ -48,6 +55,19 @@ def record_reuse(sender, session, request=None, **kwargs):
     """Log that an old refresh token came back, which ended its session."""
     services.record_event(
         Event.REUSE_DETECTED, user=session.user, session=session, request=request
+    )
+
+
+@receiver(session_stepped_up)
+def record_step_up(sender, session, methods, request=None, **kwargs):
+    """Log that the user of a session proved who they are again, and how."""
+    services.record_event(
+        Event.STEPPED_UP,
+        user=session.user,
+        session=session,
+        request=request,
+        detail=_("Confirmed who you are again on %(device)s, with %(methods)s.")
+        % {"device": session.device, "methods": describe_methods(methods)},
     )
 
 

@@ -2,11 +2,14 @@
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 
 from authsite import fields
+from jwt_sessions.serializers import AssuranceSerializer
 
 from .credentials import (
+    WRONG_PASSWORD,
     AttemptsLockedOut,
     CredentialsRefused,
     authenticate_credentials,
@@ -71,6 +74,40 @@ class CredentialsSerializer(serializers.Serializer):
                 code="invalid_credentials",
             ) from None
         return attrs
+
+
+class ReauthenticationStateSerializer(AssuranceSerializer):
+    """How this login stands, and the ways to prove who you are again."""
+
+    methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=["password"]),
+        help_text=_("What POST /api/reauthenticate/ accepts from this user."),
+    )
+
+    def to_representation(self, token):
+        return {"methods": ["password"], **super().to_representation(token)}
+
+
+class ReauthenticateSerializer(serializers.Serializer):
+    """The password of the logged-in user, asked again (a step-up)."""
+
+    password = fields.CharField(max_length=4096, trim_whitespace=False)
+
+    def validate_password(self, value):
+        try:
+            verify_current_password(
+                self.context["request"]._request,
+                user=self.context["user"],
+                password=value,
+                message=WRONG_PASSWORD,
+            )
+        except CredentialsRefused as refused:
+            raise _api_error(
+                refused,
+                failed=serializers.ValidationError,
+                code="password_incorrect",
+            ) from None
+        return value
 
 
 class PasswordChangeSerializer(serializers.Serializer):

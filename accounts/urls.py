@@ -10,6 +10,11 @@ urlpatterns = [
     path("signup/", views.SignupView.as_view(), name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path(
+        "reauthenticate/",
+        views.ReauthenticateView.as_view(),
+        name="reauthenticate",
+    ),
     path("sessions/", views.SessionListView.as_view(), name="sessions"),
     path("sessions/<uuid:pk>/end/", views.SessionEndView.as_view(), name="session-end"),
     path(
@@ -63,4 +68,5 @@ api_urlpatterns = [
         name="password-change",
     ),
     path("app/token/", api.AppTokenObtainAPIView.as_view(), name="app-token"),
+    path("reauthenticate/", api.ReauthenticateAPIView.as_view(), name="reauthenticate"),
 ]

@@ -21,16 +21,23 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView, View
 
+from jwt_sessions import assurance
 from jwt_sessions import services as sessions
-from jwt_sessions.authentication import current_session_id, read_refresh_cookie
+from jwt_sessions.authentication import (
+    authenticate_cookies,
+    current_session_id,
+    read_refresh_cookie,
+)
 from jwt_sessions.cookies import delete_auth_cookies, set_auth_cookies
 from jwt_sessions.models import Session
+from jwt_sessions.views import StepUpRequiredMixin
 
 from . import services
 from .forms import (
     SIGNUP_THROTTLED_MESSAGE,
     LoginForm,
     PasswordChangeForm,
+    ReauthenticateForm,
     SignupForm,
 )
 from .lockout import RESET_LINK_CREDENTIALS, lockout_message, lockout_response
@@ -135,10 +142,16 @@ class SessionListView(LoginRequiredMixin, TemplateView):
 
 
 @method_decorator([csrf_protect, never_cache], name="dispatch")
-class SessionEndView(LoginRequiredMixin, View):
+class SessionEndView(LoginRequiredMixin, StepUpRequiredMixin, View):
     """End one of the user's sessions (this device's one is a logout)."""
 
     http_method_names = ["post"]
+    step_up_return_url = "accounts:sessions"
+
+    def needs_step_up(self):
+        # Ending another device's login is sensitive; ending one's own is
+        # logging out.
+        return str(self.kwargs["pk"]) != current_session_id(self.request)
 
     def post(self, request, pk):
         current = str(pk) == current_session_id(request)
@@ -156,10 +169,11 @@ class SessionEndView(LoginRequiredMixin, View):
 
 
 @method_decorator([csrf_protect, never_cache], name="dispatch")
-class SessionEndOthersView(LoginRequiredMixin, View):
+class SessionEndOthersView(LoginRequiredMixin, StepUpRequiredMixin, View):
     """End every session of the user but this one."""
 
     http_method_names = ["post"]
+    step_up_return_url = "accounts:sessions"
 
     def post(self, request):
         count = sessions.end_sessions(
@@ -181,10 +195,11 @@ class SessionEndOthersView(LoginRequiredMixin, View):
 
 
 @method_decorator([csrf_protect, never_cache], name="dispatch")
-class SessionEndAllView(LoginRequiredMixin, View):
+class SessionEndAllView(LoginRequiredMixin, StepUpRequiredMixin, View):
     """End every session of the user, this one included."""
 
     http_method_names = ["post"]
+    step_up_return_url = "accounts:sessions"
 
     def post(self, request):
         sessions.end_sessions(
@@ -198,7 +213,48 @@ class SessionEndAllView(LoginRequiredMixin, View):
         return response
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+@method_decorator(
+    [sensitive_post_parameters("password"), csrf_protect, never_cache],
+    name="dispatch",
+)
+class ReauthenticateView(LoginRequiredMixin, auth_views.RedirectURLMixin, FormView):
+    """Step up: ask for the password again, then go on to `next`.
+
+    Sensitive pages send a user here whose login is older than
+    STEP_UP_MAX_AGE (StepUpRequiredMixin); the same session goes on, with a
+    fresh pair of cookies whose auth_time is now.
+    """
+
+    form_class = ReauthenticateForm
+    template_name = "accounts/reauthenticate.html"
+    next_page = reverse_lazy("dashboard")
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "user": self.request.user,
+            "request": self.request,
+        }
+
+    def form_valid(self, form):
+        try:
+            pair = sessions.step_up(
+                request=self.request,
+                access_token=authenticate_cookies(self.request).access_token,
+                methods=(assurance.PASSWORD,),
+            )
+        except sessions.SessionEnded:
+            return redirect_to_login(self.get_success_url())
+        response = HttpResponseRedirect(self.get_success_url())
+        set_auth_cookies(response, pair)
+        messages.success(self.request, _("Thank you. You can go on."))
+        return response
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=self.get_redirect_url(), **kwargs)
+
+
+class PasswordChangeView(StepUpRequiredMixin, auth_views.PasswordChangeView):
     """Change the password; every other session ends, this one goes on."""
 
     form_class = PasswordChangeForm

@@ -327,6 +327,11 @@ JWT_REFRESH_GRACE_SECONDS = env_int("JWT_REFRESH_GRACE_SECONDS", 10)
 JWT_REVOCATION_FEED_URL = os.environ.get("JWT_REVOCATION_FEED_URL") or REDIS_URL
 # How the token endpoints describe the user of a login.
 JWT_USER_SERIALIZER = "accounts.serializers.UserSerializer"
+# Sensitive actions (changing the password, ending other sessions) want a
+# login proved at most this many seconds ago; an older one is asked to prove
+# it again at /accounts/reauthenticate/ (the API answers RFC 9470's
+# challenge). 0 turns the age limit off.
+STEP_UP_MAX_AGE = env_int("STEP_UP_MAX_AGE", 5 * 60)
 
 # --- Auth cookies ------------------------------------------------------------
 # Secure by default. Chromium and Firefox accept Secure cookies, and the

@@ -13,15 +13,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from . import services
+from . import assurance, services
 from .authentication import (
     JWTCookieAuthentication,
     enforce_csrf,
@@ -31,6 +35,7 @@ from .authentication import (
 from .cookies import delete_auth_cookies, set_auth_cookies
 from .middleware import forbid_caching
 from .models import Session
+from .permissions import RecentAuthentication, require
 from .serializers import (
     NO_REFRESH_COOKIE,
     RefreshTokenSerializer,
@@ -45,6 +50,28 @@ from .tokens import SESSION_ID_CLAIM, AccessToken, RefreshToken
 def uses_cookies(request) -> bool:
     """Return whether the request was authenticated by the auth cookies."""
     return isinstance(request.successful_authenticator, JWTCookieAuthentication)
+
+
+# What an endpoint that issues a new pair to a logged-in client answers.
+NEW_TOKEN_PAIR = PolymorphicProxySerializer(
+    component_name="NewTokenPair",
+    serializers=[TokenPairExpirySerializer, TokenPairSerializer],
+    resource_type_field_name=None,
+)
+
+
+def token_pair_response(request, pair: services.TokenPair) -> Response:
+    """Answer a new pair as the client takes it: cookies, or the body for an app.
+
+    A request authenticated by the auth cookies gets them set (and only the
+    expiry times in the body); one authenticated by Bearer gets
+    `{"access", "refresh"}` in the body, and must keep the new refresh token.
+    """
+    if not uses_cookies(request):
+        return Response(TokenPairSerializer(pair).data)
+    response = Response(TokenPairExpirySerializer(pair).data)
+    set_auth_cookies(response, pair)
+    return response
 
 
 class NoStoreMixin:
@@ -221,6 +248,10 @@ class SessionAPIView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
+        if str(pk) != request.auth[SESSION_ID_CLAIM]:
+            # Ending another device's login is sensitive; ending one's own
+            # is logging out.
+            require(request, assurance.RECENT_LOGIN)
         try:
             services.end_session(user=request.user, session_id=pk, request=request)
         except Session.DoesNotExist:
@@ -240,6 +271,7 @@ class SessionRevokeOthersAPIView(APIView):
     """End every session of the user but the one making this call."""
 
     name = gettext_lazy("End your other sessions")
+    permission_classes = (IsAuthenticated, RecentAuthentication)
 
     @extend_schema(request=None, responses=ENDED_SESSIONS)
     def post(self, request):
@@ -256,6 +288,7 @@ class SessionRevokeAllAPIView(APIView):
     """End every session of the user, the calling one included."""
 
     name = gettext_lazy("End all your sessions")
+    permission_classes = (IsAuthenticated, RecentAuthentication)
 
     @extend_schema(request=None, responses=ENDED_SESSIONS)
     def post(self, request):

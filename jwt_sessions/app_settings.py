@@ -124,6 +124,19 @@ class JWTSessionSettings:
         """Redis that tells every process of each revocation (None: ask each time)."""
         return self._setting("REVOCATION_FEED_URL", None) or None
 
+    # --- Step-up ---------------------------------------------------------------
+
+    @setting
+    def STEP_UP_MAX_AGE(self) -> timedelta:
+        """How recent a login a sensitive action wants (STEP_UP_MAX_AGE, unprefixed)."""
+        # Named as the project's other step-up settings are, without JWT_.
+        return _duration(getattr(settings, "STEP_UP_MAX_AGE", 5 * 60))
+
+    @setting
+    def REAUTHENTICATE_URL(self) -> str:
+        """The page that asks a user to prove who they are again (?next=)."""
+        return self._setting("REAUTHENTICATE_URL", "/accounts/reauthenticate/")
+
     # --- API -----------------------------------------------------------------
 
     @setting

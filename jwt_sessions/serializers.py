@@ -1,8 +1,11 @@
 """What the token and session API reads and answers."""
 
+from datetime import UTC, datetime
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from . import assurance
 from .app_settings import app_settings
 from .models import Session
 
@@ -84,3 +87,33 @@ class SessionSerializer(serializers.ModelSerializer):
 
     def get_current(self, session) -> bool:
         return str(session.pk) == self.context.get("current_session_id")
+
+
+class AssuranceSerializer(serializers.Serializer):
+    """How a login was proved (amr, acr), when, and until when that is recent."""
+
+    amr = serializers.ListField(child=serializers.CharField())
+    acr = serializers.ChoiceField(choices=assurance.LEVELS)
+    auth_time = serializers.DateTimeField()
+    max_age = serializers.IntegerField(
+        help_text=_("STEP_UP_MAX_AGE: how recent a sensitive action wants it (0: any).")
+    )
+    recent_until = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, token):
+        auth = assurance.Assurance.of(token)
+        max_age = assurance.RECENT_LOGIN.effective_max_age
+        field = serializers.DateTimeField()
+        return {
+            "amr": list(auth.methods),
+            "acr": auth.level,
+            "auth_time": field.to_representation(_at(auth.auth_time)),
+            "max_age": max_age,
+            "recent_until": field.to_representation(_at(auth.auth_time + max_age))
+            if max_age
+            else None,
+        }
+
+
+def _at(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, tz=UTC)

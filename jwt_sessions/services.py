@@ -26,8 +26,9 @@ from rest_framework_simplejwt.token_blacklist.models import (
 )
 from rest_framework_simplejwt.utils import datetime_to_epoch
 
-from . import session_state
+from . import assurance, session_state
 from .app_settings import app_settings
+from .assurance import Assurance
 from .client import client_ip, user_agent
 from .models import Session
 from .signals import (
@@ -35,6 +36,7 @@ from .signals import (
     session_refreshed,
     session_revoked,
     session_started,
+    session_stepped_up,
 )
 from .tokens import SESSION_ID_CLAIM, AccessToken, RefreshToken
 
@@ -74,20 +76,27 @@ class TokenPair:
         return self.session.expires_at
 
 
-def _issue_token_pair(session: Session, *, auth_time: int) -> TokenPair:
-    refresh = RefreshToken.for_session(session, auth_time=auth_time)
+def _issue_token_pair(session: Session, *, auth: Assurance) -> TokenPair:
+    refresh = RefreshToken.for_session(session, auth=auth)
     return TokenPair(session=session, access=refresh.access_token, refresh=refresh)
 
 
 @transaction.atomic
-def log_in(*, request, user, replacing: str | None = None) -> TokenPair:
+def log_in(
+    *,
+    request,
+    user,
+    methods=(assurance.PASSWORD,),
+    replacing: str | None = None,
+) -> TokenPair:
     """Start a new login session for an already authenticated `user`.
 
     Does what django.contrib.auth.login() does for a server-side session:
-    rotates the CSRF token and sends user_logged_in. `replacing` is the
-    refresh token the client held until now, if any: its session ends, so a
-    browser that logs in again (as anyone) keeps no second live session
-    behind the new one.
+    rotates the CSRF token and sends user_logged_in. `methods` are how the
+    user proved who they are (RFC 8176 values: the tokens' amr). `replacing`
+    is the refresh token the client held until now, if any: its session
+    ends, so a browser that logs in again (as anyone) keeps no second live
+    session behind the new one.
     """
     previous = session_of_refresh_token(replacing)
     if previous is not None:
@@ -102,7 +111,13 @@ def log_in(*, request, user, replacing: str | None = None) -> TokenPair:
         user_agent=user_agent(request),
         ip_address=client_ip(request),
     )
-    pair = _issue_token_pair(session, auth_time=datetime_to_epoch(now))
+    pair = _issue_token_pair(
+        session,
+        auth=Assurance(
+            methods=assurance.methods_together(methods),
+            auth_time=datetime_to_epoch(now),
+        ),
+    )
     session.refresh_jti = pair.refresh["jti"]
     session.signing_kid = pair.refresh.kid
     session.save(force_insert=True)
@@ -137,7 +152,9 @@ def rotate_refresh_token(*, raw_token: str, request=None) -> TokenPair:
             )
         now = timezone.now()
         if refresh["jti"] == session.refresh_jti:
-            return _rotate(session, refresh, now=now, request=request)
+            pair = _rotate(session, auth=Assurance.of(refresh), now=now)
+            session_refreshed.send(sender=Session, session=session, request=request)
+            return pair
         if (
             refresh["jti"] == session.previous_refresh_jti
             and now <= session.rotated_at + app_settings.REFRESH_GRACE
@@ -151,12 +168,49 @@ def rotate_refresh_token(*, raw_token: str, request=None) -> TokenPair:
     raise SessionEnded("Token is invalid or expired", reason=Reason.REUSE_DETECTED)
 
 
-def _rotate(session: Session, refresh: RefreshToken, *, now, request) -> TokenPair:
-    pair = _issue_token_pair(session, auth_time=refresh["auth_time"])
-    BlacklistedToken.objects.get_or_create(
-        token=OutstandingToken.objects.get(jti=refresh["jti"])
+@transaction.atomic
+def step_up(*, request, access_token: AccessToken, methods) -> TokenPair:
+    """Renew the proof of who a login's user is: a new pair on the same session.
+
+    `access_token` is the verified token of the request (its session is the
+    one stepped up); `methods` are those the user has just used (RFC 8176
+    values). The new tokens' amr joins them to the login's earlier ones and
+    their auth_time is now; the session's current refresh token is rotated
+    out (still honoured for the grace interval, as after a refresh), so the
+    client must keep the new pair. Raise SessionEnded if the session has
+    ended meanwhile.
+    """
+    session = (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=access_token[SESSION_ID_CLAIM])
+        .first()
     )
-    session.previous_refresh_jti = refresh["jti"]
+    if session is None or not session.is_active or not session.user.is_active:
+        raise SessionEnded("Token is invalid or expired")
+    now = timezone.now().replace(microsecond=0)
+    earlier = Assurance.of(access_token)
+    auth = Assurance(
+        methods=assurance.methods_together(earlier.methods, methods),
+        auth_time=datetime_to_epoch(now),
+    )
+    pair = _rotate(session, auth=auth, now=now)
+    session_stepped_up.send(
+        sender=Session,
+        session=session,
+        methods=tuple(methods),
+        request=request,
+    )
+    return pair
+
+
+def _rotate(session: Session, *, auth: Assurance, now) -> TokenPair:
+    """Issue the session's next pair, and rotate its current refresh token out."""
+    pair = _issue_token_pair(session, auth=auth)
+    BlacklistedToken.objects.get_or_create(
+        token=OutstandingToken.objects.get(jti=session.refresh_jti)
+    )
+    session.previous_refresh_jti = session.refresh_jti
     session.refresh_jti = pair.refresh["jti"]
     session.signing_kid = pair.refresh.kid
     session.rotated_at = now
@@ -175,7 +229,6 @@ def _rotate(session: Session, refresh: RefreshToken, *, now, request) -> TokenPa
             "successor_claims",
         ]
     )
-    session_refreshed.send(sender=Session, session=session, request=request)
     return pair
 
 

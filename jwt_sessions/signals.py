@@ -25,3 +25,8 @@ refresh_token_reused = Signal()
 # A refresh token was exchanged for the next pair of its session: `session`
 # (its refresh_jti is the new token's), `request` (or None).
 session_refreshed = Signal()
+
+# The user of a login proved who they are again (a step-up): `session` (its
+# refresh_jti is the new pair's), `methods` (the RFC 8176 values just used),
+# `request`.
+session_stepped_up = Signal()

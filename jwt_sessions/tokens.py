@@ -26,12 +26,17 @@ from rest_framework_simplejwt.exceptions import (
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.utils import aware_utcnow, datetime_from_epoch
 
-from . import keys
+from . import assurance, keys
 from .app_settings import app_settings
 
 # OpenID Connect's name for the time the user actually authenticated; it
 # travels unchanged through every rotation of a login's refresh tokens.
 AUTH_TIME_CLAIM = "auth_time"
+# How the user authenticated (RFC 8176 values) and the level that reaches
+# (assurance.py); like auth_time, kept through every rotation and renewed
+# by a step-up. Tokens issued before they existed have neither.
+AMR_CLAIM = "amr"
+ACR_CLAIM = "acr"
 # The login session (jwt_sessions.Session) every token of one login belongs to.
 SESSION_ID_CLAIM = "sid"
 # SimpleJWT's default name for the user's id (its USER_ID_CLAIM setting).
@@ -211,6 +216,18 @@ def has_well_typed_claims(payload: dict) -> bool:
         )
         and all(type(payload[claim]) is str for claim in STRING_CLAIMS)
         and _is_canonical_uuid(payload[SESSION_ID_CLAIM])
+        and _is_amr(payload.get(AMR_CLAIM, ()))
+        and type(payload.get(ACR_CLAIM, "")) is str
+    )
+
+
+def _is_amr(value) -> bool:
+    # A short list of the methods we issue: the step-up checks read it.
+    return (
+        type(value) in (list, tuple)
+        and len(value) <= len(assurance.KNOWN_METHODS)
+        and all(type(method) is str for method in value)
+        and set(value) <= assurance.KNOWN_METHODS
     )
 
 
@@ -310,13 +327,15 @@ class RefreshToken(LiveSettingsMixin, tokens.RefreshToken):
     access_token_class = AccessToken
 
     @classmethod
-    def for_session(cls, session, *, auth_time: int) -> "RefreshToken":
+    def for_session(cls, session, *, auth: "assurance.Assurance") -> "RefreshToken":
         """Return a new refresh token of `session`, recorded as outstanding."""
         # Not SimpleJWT's for_user(): the claims must be final before the
         # token is recorded, and the user is already at hand (no lookup).
         token = cls()
         token[USER_ID_CLAIM] = str(session.user_id)
-        token[AUTH_TIME_CLAIM] = auth_time
+        token[AUTH_TIME_CLAIM] = auth.auth_time
+        token[AMR_CLAIM] = list(auth.methods)
+        token[ACR_CLAIM] = auth.level
         token[SESSION_ID_CLAIM] = str(session.pk)
         token.kid = keys.get_key_set().active.kid
         if token.expires_at > session.expires_at:

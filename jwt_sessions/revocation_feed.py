@@ -4,16 +4,16 @@ RevocationFeed carries them over Redis pub/sub (several machines);
 SQLiteRevocationFeed reads SQLite's commit counter (one machine).
 
 Each process remembers the sessions it has found alive (session_state).
-Every revocation is published on one channel once it is committed, and each
+Every revocation is published on one channel when it is committed, and each
 process drains its subscription, without blocking, before it believes what
 it remembers. It believes it only while the feed is vouched for: a PING it
-sent on the subscription less than MAX_STALENESS ago has come back. Redis
-answers one connection in order, so every revocation published before that
-PING was drained before its PONG. Otherwise (no Redis, a lost or stalled
-connection, a lagging one) the process asks the shared state directly, as
-every request did before, until the feed is vouched for again; and after
-any gap in the subscription what it remembered is forgotten, since what was
-published meanwhile is lost.
+sent on the subscription less than MAX_STALENESS ago has come back, and
+the channel delivers in order, so every revocation published before that
+PING was drained before its answer (_PingedFeed, whatever the transport).
+Otherwise (no feed, a lost or stalled connection, a lagging one) the
+process asks the shared state directly, as every request did before, until
+the feed is vouched for again; and after any gap in the subscription what
+it remembered is forgotten, since what was published meanwhile is lost.
 
 No thread: a listener thread is delayed by the GIL's switch interval, so a
 check could run ahead of a revocation that had already arrived.
@@ -53,6 +53,132 @@ RECONNECT_EVERY = 1.0
 SOCKET_TIMEOUT = 0.05
 
 
+class FeedLost(Exception):
+    """The feed's connection can no longer be believed."""
+
+
+class _PingedFeed:
+    """The gate both feeds over a connection share: believed while pinged.
+
+    A transport (subclass) says whether it listens (_listening), makes it
+    listen (_listen, which calls _listening_from_now_on once the server has
+    confirmed), reads what arrived without blocking (_read: on_revoked for
+    revocations, _answered for a PING of ours come back), sends a PING
+    (_send_ping) and closes its connection (_close; _abandon after a fork).
+    """
+
+    # What the transport raises when its connection fails.
+    errors: tuple[type[Exception], ...] = ()
+
+    def __init__(
+        self,
+        *,
+        on_revoked: Callable[[list[str]], None],
+        on_gap: Callable[[], None],
+    ):
+        self.on_revoked = on_revoked
+        self.on_gap = on_gap
+        self.lock = threading.Lock()
+        self.pid = os.getpid()
+        self.retry_at = 0.0
+        self.vouched_at = float("-inf")
+        self.last_ping_at = float("-inf")
+        # The PING waiting for its PONG: (its number, when it was sent).
+        self.outstanding = None
+        self.numbers = itertools.count()
+
+    def vouches(self) -> bool:
+        """Drain what has arrived; return whether memory may be believed now."""
+        # Another thread draining at this moment: this check goes direct
+        # rather than wait.
+        if not self.lock.acquire(blocking=False):
+            return False
+        try:
+            now = time.monotonic()
+            if self.pid != os.getpid():
+                self._after_fork()
+            if not self._listening() and not self._listen(now):
+                return False
+            try:
+                self._read()
+                if (
+                    self.outstanding is not None
+                    and now - self.outstanding[1] > DEAD_AFTER
+                ):
+                    raise FeedLost("a PING went unanswered")
+                self._ping_if_due(now)
+            except (FeedLost, *self.errors) as exc:
+                self._drop(f"the subscription failed ({exc})")
+                return False
+            return now - self.vouched_at <= MAX_STALENESS
+        finally:
+            self.lock.release()
+
+    def _listening_from_now_on(self) -> None:
+        self.outstanding = None
+        self.vouched_at = float("-inf")
+        # Only now, with the subscription confirmed: whatever was remembered
+        # may have been revoked while nothing was listening. From here on
+        # every revocation arrives.
+        self.on_gap()
+
+    def _ping_if_due(self, now: float) -> None:
+        if self.outstanding is not None or now - self.last_ping_at < PING_INTERVAL:
+            return
+        number = next(self.numbers)
+        if self._send_ping(self._ping_payload(number)):
+            self.outstanding = (number, now)
+            self.last_ping_at = now
+
+    def _answered(self, payload: str) -> None:
+        if self.outstanding is None:
+            return
+        number, sent_at = self.outstanding
+        if payload == self._ping_payload(number):
+            self.vouched_at = sent_at
+            self.outstanding = None
+
+    @staticmethod
+    def _ping_payload(number: int) -> str:
+        return f"jwt_sessions:{number}"
+
+    def _drop(self, why: str) -> None:
+        logger.warning("revocation feed lost: %s; checking directly", why)
+        self._close()
+        self.outstanding = None
+        self.vouched_at = float("-inf")
+        # Reconnect on the next check; a refused connection then waits.
+        self.retry_at = 0.0
+
+    def _after_fork(self) -> None:
+        # A forked worker must not read its parent's socket.
+        self.pid = os.getpid()
+        self._abandon()
+        self.outstanding = None
+        self.vouched_at = float("-inf")
+        self.on_gap()
+
+    # --- What each transport does ----------------------------------------
+
+    def _listening(self) -> bool:
+        raise NotImplementedError
+
+    def _listen(self, now: float) -> bool:
+        raise NotImplementedError
+
+    def _read(self) -> None:
+        raise NotImplementedError
+
+    def _send_ping(self, payload: str) -> bool:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError
+
+    def _abandon(self) -> None:
+        raise NotImplementedError
+
+
 def _client(url: str) -> redis.Redis:
     # No retries: a reconnect behind our back would hide a gap in the
     # subscription, and what was published during it would be lost unseen.
@@ -65,8 +191,14 @@ def _client(url: str) -> redis.Redis:
     )
 
 
-class RevocationFeed:
-    """This process's subscription to the revocations channel."""
+class RevocationFeed(_PingedFeed):
+    """This process's subscription to the revocations channel of a Redis.
+
+    Redis answers one connection in order, so every revocation published
+    before a PING was drained before its PONG.
+    """
+
+    errors = (redis.RedisError, OSError, ValueError)
 
     def __init__(
         self,
@@ -75,48 +207,20 @@ class RevocationFeed:
         on_revoked: Callable[[list[str]], None],
         on_gap: Callable[[], None],
     ):
+        super().__init__(on_revoked=on_revoked, on_gap=on_gap)
         self.url = url
         self.channel = CHANNEL.format(
             db=_client(url).connection_pool.connection_kwargs.get("db", 0)
         )
-        self.on_revoked = on_revoked
-        self.on_gap = on_gap
-        self.lock = threading.Lock()
-        self.pid = os.getpid()
         self.pubsub = None
         self.publisher = None
-        self.retry_at = 0.0
-        self.vouched_at = float("-inf")
-        self.last_ping_at = float("-inf")
-        # The PING waiting for its PONG: (its number, when it was sent).
-        self.outstanding = None
-        self.numbers = itertools.count()
 
     # --- Reading ----------------------------------------------------------
 
-    def vouches(self) -> bool:
-        """Drain what has arrived; return whether memory may be believed now."""
-        # Another thread draining at this moment: this check goes direct
-        # rather than wait.
-        if not self.lock.acquire(blocking=False):
-            return False
-        try:
-            now = time.monotonic()
-            if self.pid != os.getpid():
-                self._after_fork()
-            if self.pubsub is None and not self._subscribe(now):
-                return False
-            try:
-                self._drain(now)
-                self._ping_if_due(now)
-            except (redis.RedisError, OSError, ValueError) as exc:
-                self._drop(f"the subscription failed ({exc})")
-                return False
-            return now - self.vouched_at <= MAX_STALENESS
-        finally:
-            self.lock.release()
+    def _listening(self) -> bool:
+        return self.pubsub is not None
 
-    def _subscribe(self, now: float) -> bool:
+    def _listen(self, now: float) -> bool:
         if now < self.retry_at:
             return False
         try:
@@ -130,54 +234,29 @@ class RevocationFeed:
             logger.warning("revocation feed unavailable (%s); checking directly", exc)
             return False
         self.pubsub = pubsub
-        self.outstanding = None
-        # Only now, with the subscription confirmed: whatever was remembered
-        # may have been revoked while nothing was listening. From here on
-        # every revocation arrives.
-        self.on_gap()
+        self._listening_from_now_on()
         return True
 
-    def _drain(self, now: float) -> None:
+    def _read(self) -> None:
         while (message := self.pubsub.get_message(timeout=0)) is not None:
             kind = message["type"]
             if kind == "message":
                 self.on_revoked(message["data"].decode().split(","))
-            elif kind == "pong" and self.outstanding is not None:
-                number, sent_at = self.outstanding
-                if message["data"] == self._ping_payload(number):
-                    self.vouched_at = sent_at
-                    self.outstanding = None
-        if self.outstanding is not None and now - self.outstanding[1] > DEAD_AFTER:
-            raise redis.ConnectionError("a PING went unanswered")
+            elif kind == "pong":
+                self._answered(message["data"].decode(errors="replace"))
 
-    def _ping_if_due(self, now: float) -> None:
-        if self.outstanding is None and now - self.last_ping_at >= PING_INTERVAL:
-            number = next(self.numbers)
-            self.pubsub.ping(self._ping_payload(number).decode())
-            self.outstanding = (number, now)
-            self.last_ping_at = now
+    def _send_ping(self, payload: str) -> bool:
+        self.pubsub.ping(payload)
+        return True
 
-    @staticmethod
-    def _ping_payload(number: int) -> bytes:
-        return f"jwt_sessions:{number}".encode()
-
-    def _drop(self, why: str) -> None:
-        logger.warning("revocation feed lost: %s; checking directly", why)
-        with contextlib.suppress(redis.RedisError, OSError):
-            self.pubsub.close()
+    def _close(self) -> None:
+        if self.pubsub is not None:
+            with contextlib.suppress(redis.RedisError, OSError):
+                self.pubsub.close()
         self.pubsub = None
-        self.outstanding = None
-        self.vouched_at = float("-inf")
-        # Reconnect on the next check; a refused connection then waits.
-        self.retry_at = 0.0
 
-    def _after_fork(self) -> None:
-        # A forked worker must not read its parent's socket.
-        self.pid = os.getpid()
+    def _abandon(self) -> None:
         self.pubsub = self.publisher = None
-        self.outstanding = None
-        self.vouched_at = float("-inf")
-        self.on_gap()
 
     # --- Writing ----------------------------------------------------------
 

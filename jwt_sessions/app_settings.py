@@ -121,7 +121,7 @@ class JWTSessionSettings:
 
     @setting
     def REVOCATION_FEED_URL(self) -> str | None:
-        """Redis that tells every process of each revocation (None: ask each time)."""
+        """Redis that tells every process of each revocation (None: the database)."""
         return self._setting("REVOCATION_FEED_URL", None) or None
 
     # --- Step-up ---------------------------------------------------------------

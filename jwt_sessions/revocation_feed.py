@@ -1,19 +1,20 @@
 """Revocations made by any process, pushed to every other one.
 
 RevocationFeed carries them over Redis pub/sub (several machines);
-SQLiteRevocationFeed reads SQLite's commit counter (one machine).
+PostgresRevocationFeed over PostgreSQL's LISTEN/NOTIFY (several machines,
+no Redis); SQLiteRevocationFeed reads SQLite's commit counter (one machine).
 
 Each process remembers the sessions it has found alive (session_state).
-Every revocation is published on one channel once it is committed, and each
+Every revocation is published on one channel when it is committed, and each
 process drains its subscription, without blocking, before it believes what
 it remembers. It believes it only while the feed is vouched for: a PING it
-sent on the subscription less than MAX_STALENESS ago has come back. Redis
-answers one connection in order, so every revocation published before that
-PING was drained before its PONG. Otherwise (no Redis, a lost or stalled
-connection, a lagging one) the process asks the shared state directly, as
-every request did before, until the feed is vouched for again; and after
-any gap in the subscription what it remembered is forgotten, since what was
-published meanwhile is lost.
+sent on the subscription less than MAX_STALENESS ago has come back, and
+the channel delivers in order, so every revocation published before that
+PING was drained before its answer (_PingedFeed, whatever the transport).
+Otherwise (no feed, a lost or stalled connection, a lagging one) the
+process asks the shared state directly, as every request did before, until
+the feed is vouched for again; and after any gap in the subscription what
+it remembered is forgotten, since what was published meanwhile is lost.
 
 No thread: a listener thread is delayed by the GIL's switch interval, so a
 check could run ahead of a revocation that had already arrived.
@@ -23,14 +24,22 @@ import contextlib
 import itertools
 import logging
 import os
+import selectors
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
 
 import redis
+from django.db import connections
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+try:
+    import psycopg
+    from psycopg import pq
+except ImportError:  # psycopg 3 is needed by PostgresRevocationFeed alone
+    psycopg = pq = None
 
 logger = logging.getLogger("jwt_sessions")
 
@@ -53,6 +62,139 @@ RECONNECT_EVERY = 1.0
 SOCKET_TIMEOUT = 0.05
 
 
+class FeedLost(Exception):
+    """The feed's connection can no longer be believed."""
+
+
+class _PingedFeed:
+    """The gate both feeds over a connection share: believed while pinged.
+
+    A transport (subclass) says whether it listens (_listening), makes it
+    listen (_listen, which calls _listening_from_now_on once the server has
+    confirmed), reads what arrived without blocking (_read: on_revoked for
+    revocations, _answered for a PING of ours come back), sends a PING
+    (_send_ping) and closes its connection (_close; _abandon after a fork).
+    """
+
+    # What the transport raises when its connection fails.
+    errors: tuple[type[Exception], ...] = ()
+
+    def __init__(
+        self,
+        *,
+        on_revoked: Callable[[list[str]], None],
+        on_gap: Callable[[], None],
+    ):
+        self.on_revoked = on_revoked
+        self.on_gap = on_gap
+        self.lock = threading.Lock()
+        self.pid = os.getpid()
+        self.retry_at = 0.0
+        self.vouched_at = float("-inf")
+        self.last_ping_at = float("-inf")
+        # The PING waiting for its PONG: (its number, when it was sent).
+        self.outstanding = None
+        self.numbers = itertools.count()
+
+    def vouches(self) -> bool:
+        """Drain what has arrived; return whether memory may be believed now."""
+        # Another thread draining at this moment: this check goes direct
+        # rather than wait.
+        if not self.lock.acquire(blocking=False):
+            return False
+        try:
+            now = time.monotonic()
+            if self.pid != os.getpid():
+                self._after_fork()
+            if not self._listening() and not self._listen(now):
+                return False
+            try:
+                self._read()
+                if (
+                    self.outstanding is not None
+                    and now - self.outstanding[1] > DEAD_AFTER
+                ):
+                    raise FeedLost("a PING went unanswered")
+                self._ping_if_due(now)
+            except (FeedLost, *self.errors) as exc:
+                self._drop(f"the subscription failed ({exc})")
+                return False
+            return now - self.vouched_at <= MAX_STALENESS
+        finally:
+            self.lock.release()
+
+    def close(self) -> None:
+        """Close the connection (the next check opens another)."""
+        with self.lock:
+            self._close()
+            self.outstanding = None
+            self.vouched_at = float("-inf")
+
+    def _listening_from_now_on(self) -> None:
+        self.outstanding = None
+        self.vouched_at = float("-inf")
+        # Only now, with the subscription confirmed: whatever was remembered
+        # may have been revoked while nothing was listening. From here on
+        # every revocation arrives.
+        self.on_gap()
+
+    def _ping_if_due(self, now: float) -> None:
+        if self.outstanding is not None or now - self.last_ping_at < PING_INTERVAL:
+            return
+        number = next(self.numbers)
+        if self._send_ping(self._ping_payload(number)):
+            self.outstanding = (number, now)
+            self.last_ping_at = now
+
+    def _answered(self, payload: str) -> None:
+        if self.outstanding is None:
+            return
+        number, sent_at = self.outstanding
+        if payload == self._ping_payload(number):
+            self.vouched_at = sent_at
+            self.outstanding = None
+
+    @staticmethod
+    def _ping_payload(number: int) -> str:
+        return f"jwt_sessions:{number}"
+
+    def _drop(self, why: str) -> None:
+        logger.warning("revocation feed lost: %s; checking directly", why)
+        self._close()
+        self.outstanding = None
+        self.vouched_at = float("-inf")
+        # Reconnect on the next check; a refused connection then waits.
+        self.retry_at = 0.0
+
+    def _after_fork(self) -> None:
+        # A forked worker must not read its parent's socket.
+        self.pid = os.getpid()
+        self._abandon()
+        self.outstanding = None
+        self.vouched_at = float("-inf")
+        self.on_gap()
+
+    # --- What each transport does ----------------------------------------
+
+    def _listening(self) -> bool:
+        raise NotImplementedError
+
+    def _listen(self, now: float) -> bool:
+        raise NotImplementedError
+
+    def _read(self) -> None:
+        raise NotImplementedError
+
+    def _send_ping(self, payload: str) -> bool:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError
+
+    def _abandon(self) -> None:
+        raise NotImplementedError
+
+
 def _client(url: str) -> redis.Redis:
     # No retries: a reconnect behind our back would hide a gap in the
     # subscription, and what was published during it would be lost unseen.
@@ -65,8 +207,14 @@ def _client(url: str) -> redis.Redis:
     )
 
 
-class RevocationFeed:
-    """This process's subscription to the revocations channel."""
+class RevocationFeed(_PingedFeed):
+    """This process's subscription to the revocations channel of a Redis.
+
+    Redis answers one connection in order, so every revocation published
+    before a PING was drained before its PONG.
+    """
+
+    errors = (redis.RedisError, OSError, ValueError)
 
     def __init__(
         self,
@@ -75,48 +223,20 @@ class RevocationFeed:
         on_revoked: Callable[[list[str]], None],
         on_gap: Callable[[], None],
     ):
+        super().__init__(on_revoked=on_revoked, on_gap=on_gap)
         self.url = url
         self.channel = CHANNEL.format(
             db=_client(url).connection_pool.connection_kwargs.get("db", 0)
         )
-        self.on_revoked = on_revoked
-        self.on_gap = on_gap
-        self.lock = threading.Lock()
-        self.pid = os.getpid()
         self.pubsub = None
         self.publisher = None
-        self.retry_at = 0.0
-        self.vouched_at = float("-inf")
-        self.last_ping_at = float("-inf")
-        # The PING waiting for its PONG: (its number, when it was sent).
-        self.outstanding = None
-        self.numbers = itertools.count()
 
     # --- Reading ----------------------------------------------------------
 
-    def vouches(self) -> bool:
-        """Drain what has arrived; return whether memory may be believed now."""
-        # Another thread draining at this moment: this check goes direct
-        # rather than wait.
-        if not self.lock.acquire(blocking=False):
-            return False
-        try:
-            now = time.monotonic()
-            if self.pid != os.getpid():
-                self._after_fork()
-            if self.pubsub is None and not self._subscribe(now):
-                return False
-            try:
-                self._drain(now)
-                self._ping_if_due(now)
-            except (redis.RedisError, OSError, ValueError) as exc:
-                self._drop(f"the subscription failed ({exc})")
-                return False
-            return now - self.vouched_at <= MAX_STALENESS
-        finally:
-            self.lock.release()
+    def _listening(self) -> bool:
+        return self.pubsub is not None
 
-    def _subscribe(self, now: float) -> bool:
+    def _listen(self, now: float) -> bool:
         if now < self.retry_at:
             return False
         try:
@@ -130,56 +250,36 @@ class RevocationFeed:
             logger.warning("revocation feed unavailable (%s); checking directly", exc)
             return False
         self.pubsub = pubsub
-        self.outstanding = None
-        # Only now, with the subscription confirmed: whatever was remembered
-        # may have been revoked while nothing was listening. From here on
-        # every revocation arrives.
-        self.on_gap()
+        self._listening_from_now_on()
         return True
 
-    def _drain(self, now: float) -> None:
+    def _read(self) -> None:
         while (message := self.pubsub.get_message(timeout=0)) is not None:
             kind = message["type"]
             if kind == "message":
                 self.on_revoked(message["data"].decode().split(","))
-            elif kind == "pong" and self.outstanding is not None:
-                number, sent_at = self.outstanding
-                if message["data"] == self._ping_payload(number):
-                    self.vouched_at = sent_at
-                    self.outstanding = None
-        if self.outstanding is not None and now - self.outstanding[1] > DEAD_AFTER:
-            raise redis.ConnectionError("a PING went unanswered")
+            elif kind == "pong":
+                self._answered(message["data"].decode(errors="replace"))
 
-    def _ping_if_due(self, now: float) -> None:
-        if self.outstanding is None and now - self.last_ping_at >= PING_INTERVAL:
-            number = next(self.numbers)
-            self.pubsub.ping(self._ping_payload(number).decode())
-            self.outstanding = (number, now)
-            self.last_ping_at = now
+    def _send_ping(self, payload: str) -> bool:
+        self.pubsub.ping(payload)
+        return True
 
-    @staticmethod
-    def _ping_payload(number: int) -> bytes:
-        return f"jwt_sessions:{number}".encode()
-
-    def _drop(self, why: str) -> None:
-        logger.warning("revocation feed lost: %s; checking directly", why)
-        with contextlib.suppress(redis.RedisError, OSError):
-            self.pubsub.close()
+    def _close(self) -> None:
+        if self.pubsub is not None:
+            with contextlib.suppress(redis.RedisError, OSError):
+                self.pubsub.close()
         self.pubsub = None
-        self.outstanding = None
-        self.vouched_at = float("-inf")
-        # Reconnect on the next check; a refused connection then waits.
-        self.retry_at = 0.0
 
-    def _after_fork(self) -> None:
-        # A forked worker must not read its parent's socket.
-        self.pid = os.getpid()
+    def _abandon(self) -> None:
         self.pubsub = self.publisher = None
-        self.outstanding = None
-        self.vouched_at = float("-inf")
-        self.on_gap()
 
     # --- Writing ----------------------------------------------------------
+
+    def announce(self, sids) -> None:
+        # Published once committed (publish), since Redis is not part of
+        # the transaction.
+        pass
 
     def publish(self, sids) -> bool:
         """Tell every process that the sessions `sids` were revoked."""
@@ -196,6 +296,234 @@ class RevocationFeed:
                 exc,
             )
             return False
+        return True
+
+
+# NOTIFY channels belong to one database already: sites (or test runs) on
+# other databases of the same server do not hear each other.
+POSTGRES_CHANNEL = "jwt_sessions_revoked"
+# Each listening connection PINGs itself on a channel of its own.
+POSTGRES_PING_CHANNEL = "jwt_sessions_ping_{backend_pid}"
+# NOTIFY's payload "must be shorter than 8000 bytes" (the docs).
+POSTGRES_PAYLOAD_MAX = 7999
+
+
+def _payloads(sids) -> list[str]:
+    """Return the comma-joined `sids` in pieces that NOTIFY takes."""
+    payloads, current = [], ""
+    for sid in map(str, sids):
+        joined = f"{current},{sid}" if current else sid
+        if current and len(joined.encode()) > POSTGRES_PAYLOAD_MAX:
+            payloads.append(current)
+            joined = sid
+        current = joined
+    if current:
+        payloads.append(current)
+    return payloads
+
+
+def _conninfo(params: dict) -> str:
+    """Return the libpq connection string of Django's connection parameters."""
+    # Django adds psycopg's own (cursor_factory, context...): not libpq's.
+    keywords = {option.keyword.decode() for option in pq.Conninfo.get_defaults()}
+    return psycopg.conninfo.make_conninfo(
+        **{k: v for k, v in params.items() if k in keywords and v is not None},
+        fallback_application_name="jwt_sessions revocation feed",
+    )
+
+
+class PostgresRevocationFeed(_PingedFeed):
+    """This process's LISTEN on the revocations channel of its PostgreSQL.
+
+    A connection of its own, not Django's (which may be in a transaction,
+    and a connection in a transaction is told nothing until it ends), opened
+    with the parameters of Django's and driven through libpq's non-blocking
+    calls: connecting, LISTEN and every check read what has arrived and
+    return, whether the server has answered or not.
+
+    Every revocation is NOTIFYed inside the transaction that makes it
+    (announce), so PostgreSQL delivers it when, and only if, it commits.
+    The PING is a NOTIFY of this connection on a channel only it listens
+    to, and PostgreSQL delivers "messages from different transactions ... in
+    the order in which the transactions committed"
+    (https://www.postgresql.org/docs/current/sql-notify.html): every
+    revocation committed before a PING was sent committed before the PING's
+    own transaction, so this connection receives it before the PING comes
+    back, and it is drained first (notifications are read in the order
+    they arrive).
+    """
+
+    def __init__(
+        self,
+        *,
+        using: str,
+        on_revoked: Callable[[list[str]], None],
+        on_gap: Callable[[], None],
+    ):
+        super().__init__(on_revoked=on_revoked, on_gap=on_gap)
+        self.using = using
+        self.errors = (psycopg.Error, OSError)
+        self.conninfo = None
+        self.pgconn = None
+        self._forget_connection()
+
+    @staticmethod
+    def available() -> bool:
+        """Return whether psycopg 3, which this feed is written for, is installed."""
+        return pq is not None
+
+    # --- Reading ----------------------------------------------------------
+
+    def _listening(self) -> bool:
+        return self.confirmed
+
+    def _listen(self, now: float) -> bool:
+        if self.pgconn is None and now < self.retry_at:
+            return False
+        try:
+            if self.pgconn is None:
+                self._connect(now)
+            if self.polling is not None:
+                self._poll_connection()
+            if self.polling is None:
+                self._read()
+            if self.polling is not None or self.busy:
+                if now - self.started_at > DEAD_AFTER:
+                    raise FeedLost("no LISTEN confirmed in time")
+                return False
+        except (FeedLost, *self.errors) as exc:
+            self._close()
+            self.retry_at = now + RECONNECT_EVERY
+            logger.warning("revocation feed unavailable (%s); checking directly", exc)
+            return False
+        # LISTEN's transaction has committed: every revocation committed
+        # from now on is delivered to this connection.
+        self.confirmed = True
+        self._listening_from_now_on()
+        return True
+
+    def _connect(self, now: float) -> None:
+        if self.conninfo is None:
+            self.conninfo = _conninfo(connections[self.using].get_connection_params())
+        self.pgconn = pq.PGconn.connect_start(self.conninfo.encode())
+        self.started_at = now
+        self.polling = pq.PollingStatus.WRITING
+        # What the server says outside any query (above all "terminating
+        # connection due to administrator command") would go to stderr.
+        fatal = self.fatal = []
+
+        def notice(result):
+            message = result.get_error_message()
+            severity = result.error_field(pq.DiagnosticField.SEVERITY_NONLOCALIZED)
+            if severity in (b"FATAL", b"PANIC"):
+                fatal.append(message.strip())
+            else:
+                logger.info("revocation feed: PostgreSQL says %s", message.strip())
+
+        self.pgconn.notice_handler = notice
+        if self.pgconn.status == pq.ConnStatus.BAD:
+            raise psycopg.OperationalError(self.pgconn.get_error_message())
+
+    def _poll_connection(self) -> None:
+        """Take the steps of the connection its socket is ready for, then LISTEN."""
+        while self.polling is not None:
+            wanted = (
+                selectors.EVENT_READ
+                if self.polling == pq.PollingStatus.READING
+                else selectors.EVENT_WRITE
+            )
+            # The socket may change between steps (another address tried).
+            with selectors.DefaultSelector() as selector:
+                selector.register(self.pgconn.socket, wanted)
+                if not selector.select(timeout=0):
+                    return
+            self.polling = self.pgconn.connect_poll()
+            if self.polling == pq.PollingStatus.FAILED:
+                raise psycopg.OperationalError(self.pgconn.get_error_message())
+            if self.polling == pq.PollingStatus.OK:
+                self.polling = None
+        self.pgconn.nonblocking = 1
+        self.ping_channel = POSTGRES_PING_CHANNEL.format(
+            backend_pid=self.pgconn.backend_pid
+        )
+        # One query, so one transaction, committed before its last result
+        # comes: from then on both LISTENs hold. Each PING after it is a
+        # transaction of its own, whose commit need not wait for the WAL to
+        # reach the disk (a PING lost in a crash is only one not answered).
+        self._send(
+            f"LISTEN {POSTGRES_CHANNEL}; LISTEN {self.ping_channel}; "
+            "SET synchronous_commit = off"
+        )
+
+    def _read(self) -> None:
+        pgconn = self.pgconn
+        pgconn.flush()  # what libpq could not send at once
+        pgconn.consume_input()
+        self._take_notifications()
+        while self.busy and not pgconn.is_busy():
+            result = pgconn.get_result()
+            if result is None:
+                self.busy = False
+            elif result.status != pq.ExecStatus.COMMAND_OK:
+                raise psycopg.OperationalError(result.get_error_message())
+        # Taking the results parsed what came after them.
+        self._take_notifications()
+        if self.fatal:
+            raise FeedLost(self.fatal[0])
+
+    def _take_notifications(self) -> None:
+        # In the order they were committed: a revocation before the PING
+        # that vouches for it.
+        while (notify := self.pgconn.notifies()) is not None:
+            channel = notify.relname.decode()
+            if channel == POSTGRES_CHANNEL:
+                self.on_revoked(notify.extra.decode().split(","))
+            elif channel == self.ping_channel:
+                self._answered(notify.extra.decode(errors="replace"))
+
+    def _send_ping(self, payload: str) -> bool:
+        if self.busy:  # one query at a time: wait for the last one's end
+            return False
+        self._send(f"NOTIFY {self.ping_channel}, '{payload}'")
+        return True
+
+    def _send(self, sql: str) -> None:
+        self.pgconn.send_query(sql.encode())
+        self.busy = True
+        self.pgconn.flush()
+
+    def _close(self) -> None:
+        if self.pgconn is not None:
+            self.pgconn.finish()
+        self._forget_connection()
+
+    def _abandon(self) -> None:
+        # psycopg closes a connection only in the process that opened it.
+        self._forget_connection()
+
+    def _forget_connection(self) -> None:
+        self.pgconn = None
+        self.polling = None
+        self.busy = False
+        self.confirmed = False
+        self.ping_channel = None
+        self.fatal = []
+        self.started_at = float("-inf")
+
+    # --- Writing ----------------------------------------------------------
+
+    def announce(self, sids) -> None:
+        """NOTIFY every process of `sids` in the transaction that revokes them."""
+        # Part of the transaction: delivered when, and only if, it commits,
+        # and nothing is left to do after the commit that could be lost.
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_notify(%s, payload) FROM unnest(%s::text[]) AS payload",
+                [POSTGRES_CHANNEL, _payloads(sids)],
+            )
+
+    def publish(self, sids) -> bool:
+        # Announced in the transaction, delivered by its commit.
         return True
 
 
@@ -241,6 +569,17 @@ class SQLiteRevocationFeed:
             return True
         finally:
             self.lock.release()
+
+    def close(self) -> None:
+        """Close the connection (the next check opens another)."""
+        with self.lock:
+            if self.connection is not None:
+                self.connection.close()
+            self.connection, self.version = None, None
+
+    def announce(self, sids) -> None:
+        # The commit itself will be the news.
+        pass
 
     def publish(self, sids) -> bool:
         # The commit itself is the news: data_version moves for everyone.

@@ -2,12 +2,12 @@
 
 Every request authenticated by an access token asks. In the steady state
 this process answers from its own memory, without a query or a round trip,
-as long as the revocation feed (revocation_feed.py, when
-JWT_REVOCATION_FEED_URL is set) vouches that it has heard of every
-revocation made anywhere. Otherwise the shared cache answers (Redis, or
-Django's database cache), and the database on a miss or when the cache is
-unreachable: a revoked session is refused by every process on its next
-request either way.
+as long as the revocation feed (revocation_feed.py: Redis, or the
+database's own) vouches that it has heard of every revocation made
+anywhere. Otherwise the shared cache answers (Redis, or Django's database
+cache), and the database on a miss or when the cache is unreachable: a
+revoked session is refused by every process on its next request either
+way.
 """
 
 import logging
@@ -20,7 +20,11 @@ from django.db import connections, transaction
 
 from .app_settings import app_settings
 from .models import Session
-from .revocation_feed import RevocationFeed, SQLiteRevocationFeed
+from .revocation_feed import (
+    PostgresRevocationFeed,
+    RevocationFeed,
+    SQLiteRevocationFeed,
+)
 
 logger = logging.getLogger("jwt_sessions")
 
@@ -89,33 +93,45 @@ class ProcessMemory:
 
 
 memory = ProcessMemory()
-_feeds: dict[str, RevocationFeed | SQLiteRevocationFeed] = {}
+Feed = RevocationFeed | PostgresRevocationFeed | SQLiteRevocationFeed
+_feeds: dict[str, Feed] = {}
 
 
-def revocation_feed() -> RevocationFeed | SQLiteRevocationFeed | None:
+def revocation_feed() -> Feed | None:
     """Return this process's revocation feed; None: every check is direct.
 
-    Redis's when JWT_REVOCATION_FEED_URL is set; else, on SQLite (one
-    machine), the database file's own commit counter; else (PostgreSQL
-    without Redis) none.
+    Redis's when JWT_REVOCATION_FEED_URL is set; else the default
+    database's own: on SQLite (one machine) the database file's commit
+    counter, on PostgreSQL its LISTEN/NOTIFY (with psycopg 3); else none.
     """
     url = app_settings.REVOCATION_FEED_URL
-    database = connections["default"].settings_dict
-    if not url and database["ENGINE"] == "django.db.backends.sqlite3":
-        url = f"sqlite:{database['NAME']}"
-    if not url:
+    database = connections["default"]
+    if url:
+        key = url
+    elif database.vendor == "sqlite":
+        key = f"sqlite:{database.settings_dict['NAME']}"
+    elif database.vendor == "postgresql" and PostgresRevocationFeed.available():
+        params = database.settings_dict
+        key = f"postgresql:{params['HOST']}:{params['PORT']}/{params['NAME']}"
+    else:
         return None
-    feed = _feeds.get(url)
+    feed = _feeds.get(key)
     if feed is None:
-        if url.startswith("sqlite:"):
-            feed = SQLiteRevocationFeed(
-                url.removeprefix("sqlite:"), on_gap=memory.forget_everything
-            )
-        else:
+        if url:
             feed = RevocationFeed(
                 url, on_revoked=memory.forget, on_gap=memory.forget_everything
             )
-        _feeds[url] = feed
+        elif database.vendor == "sqlite":
+            feed = SQLiteRevocationFeed(
+                database.settings_dict["NAME"], on_gap=memory.forget_everything
+            )
+        else:
+            feed = PostgresRevocationFeed(
+                using="default",
+                on_revoked=memory.forget,
+                on_gap=memory.forget_everything,
+            )
+        _feeds[key] = feed
     return feed
 
 
@@ -175,7 +191,12 @@ def mark_revoked(sids) -> None:
         cache.delete_many(keys)
     except Exception:
         logger.error("cache unreachable; %d revocations not cached", len(keys))
-    # ...and once it is committed, every process hears of it.
+    # ...and once it is committed, every process hears of it: from the
+    # transaction itself where the feed is the database's (PostgreSQL's
+    # NOTIFY), else from this process after the commit.
+    feed = revocation_feed()
+    if feed is not None:
+        feed.announce(sids)
     transaction.on_commit(lambda: _tell_everyone(sids, keys))
 
 

@@ -28,6 +28,17 @@ def _empty_shared_cache():
     session_state.memory.forget_everything()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """The test databases of pytest-django, dropped once no feed holds them."""
+    yield
+    # On PostgreSQL without Redis the feed's own connection (its LISTEN)
+    # would keep the test database from being dropped.
+    for feed in session_state._feeds.values():
+        feed.close()
+    session_state._feeds.clear()
+
+
 @pytest.fixture
 def user(db):
     return User.objects.create_user("alice@example.com", PASSWORD)

@@ -6,12 +6,16 @@ site's one host name, as the proxy would send it, so the cookies a browser got
 from one server are what it sends to the other.
 
 The revocation feed (JWT_REVOCATION_FEED_URL) is a redis-server of this
-module's own, so that a test can stop it while the cache stays up.
+module's own, so that a test can stop it while the cache stays up. The last
+tests start two more servers over PostgreSQL alone: the database cache, and
+the database's LISTEN/NOTIFY as the feed.
 
-Runs when DATABASE_URL is PostgreSQL and REDIS_URL is set (CI's second run);
-skipped otherwise, because SQLite and the database cache are one machine's.
+Runs when DATABASE_URL is PostgreSQL and REDIS_URL is set (CI's second run;
+without REDIS_URL, only the tests over PostgreSQL alone); skipped otherwise,
+because SQLite and the database cache are one machine's.
 """
 
+import contextlib
 import http.client
 import json
 import os
@@ -26,7 +30,9 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 
 from accounts.models import User
 from jwt_sessions.tokens import SESSION_ID_CLAIM, AccessToken
@@ -39,23 +45,26 @@ HOST = "shop.example"
 ORIGIN = f"https://{HOST}"
 
 
-def shared_services_missing() -> str | None:
+def shared_services_missing(*, redis: bool = True) -> str | None:
     """Say why this machine's settings cannot run two servers, if they cannot."""
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         return "needs DATABASE_URL=postgres://... (SQLite is one machine's file)"
-    if not settings.REDIS_URL:
+    if redis and not settings.REDIS_URL:
         return "needs REDIS_URL=redis://... (the database cache is not shared here)"
     return None
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _needs_postgresql_and_redis():
-    reason = shared_services_missing()
+def needs(reason: str | None) -> None:
     if reason and os.environ.get("CI") and os.environ.get("DATABASE_URL"):
         # CI's PostgreSQL run exists for this test: a skip there is a failure.
         pytest.fail(f"the scale-out test did not run in CI: {reason}")
     if reason:
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _needs_postgresql():
+    needs(shared_services_missing(redis=False))
 
 
 def database_url() -> str:
@@ -76,12 +85,19 @@ class AppServer:
     def __init__(self, name: str, env: dict, log_dir: Path):
         self.name = name
         self.port = free_port()
+        self.application_name = f"scale-out server {name} on {self.port}"
         self.log_path = log_dir / f"{name}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "authsite.wsgi"],
             cwd=BASE_DIR,
-            env={**env, "HOST": "127.0.0.1", "PORT": str(self.port)},
+            # PGAPPNAME names this server's connections in pg_stat_activity.
+            env={
+                **env,
+                "HOST": "127.0.0.1",
+                "PORT": str(self.port),
+                "PGAPPNAME": self.application_name,
+            },
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
@@ -125,6 +141,7 @@ class AppServer:
 @pytest.fixture(scope="module")
 def feed():
     """The Redis that carries revocations to every worker (of this module's own)."""
+    needs(shared_services_missing())
     server = RedisServer()
     server.start()
     yield server
@@ -134,14 +151,49 @@ def feed():
 @pytest.fixture(scope="module")
 def servers(django_db_setup, django_db_blocker, tmp_path_factory, feed):
     """Start app servers A and B on the test database and the test Redis."""
+    with django_db_blocker.unblock():
+        url = database_url()
+    with app_servers(
+        tmp_path_factory,
+        DATABASE_URL=url,
+        REDIS_URL=settings.REDIS_URL,
+        JWT_REVOCATION_FEED_URL=feed.url,
+    ) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def servers_without_redis(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Start app servers A and B on the test database alone (no REDIS_URL)."""
+    database_cache = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+        }
+    }
+    with django_db_blocker.unblock(), override_settings(CACHES=database_cache):
+        url = database_url()
+        # What `migrate` makes where the cache is the database's.
+        made_table = "django_cache" not in connection.introspection.table_names()
+        call_command("createcachetable", verbosity=0)
+    try:
+        with app_servers(tmp_path_factory, DATABASE_URL=url) as started:
+            yield started
+    finally:
+        if made_table:
+            with django_db_blocker.unblock(), connection.cursor() as cursor:
+                cursor.execute("DROP TABLE django_cache")
+
+
+@contextlib.contextmanager
+def app_servers(tmp_path_factory, **environment):
+    """Start app servers A and B with the production settings and `environment`."""
     static_root = tmp_path_factory.mktemp("static")
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "JWT_", "DATABASE_URL", "REDIS_URL"))
     }
-    with django_db_blocker.unblock():
-        url = database_url()
     env.update(
         DJANGO_SETTINGS_MODULE="authsite.settings",
         # The documented production settings, nothing relaxed.
@@ -149,12 +201,10 @@ def servers(django_db_setup, django_db_blocker, tmp_path_factory, feed):
         DJANGO_SECRET_KEY=settings.SECRET_KEY,
         JWT_SIGNING_KEY=settings.JWT_SIGNING_KEY,
         DJANGO_ALLOWED_HOSTS=HOST,
-        DATABASE_URL=url,
-        REDIS_URL=settings.REDIS_URL,
-        JWT_REVOCATION_FEED_URL=feed.url,
         DJANGO_STATIC_ROOT=str(static_root),
         WEB_CONCURRENCY="2",
         FORWARDED_ALLOW_IPS="127.0.0.1",
+        **environment,
     )
     collected = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
@@ -397,6 +447,80 @@ def test_with_the_feed_stopped_no_revoked_session_is_accepted(servers, feed, use
     # Back: each worker subscribes again (within a second) and goes on.
     time.sleep(1.2)
     assert set(statuses(owner, b, owner_cookies)) == {200}
+    assert set(statuses(stolen, b, stolen_cookies)) == {401}
+    later = Browser()
+    later.log_in(b, user.email)
+    later_cookies, later_session = later.only_access(), later.session_id
+    assert set(statuses(later, b, later_cookies)) == {200}
+    status, _ = owner.request(a, "DELETE", f"/api/sessions/{later_session}/")
+    assert status == 204
+    time.sleep(0.005)
+    assert set(statuses(later, b, later_cookies)) == {401}
+
+
+def feed_listeners(server) -> int:
+    """Count the workers of `server` whose feed listens on the database."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE application_name = %s AND query LIKE %s",
+            [server.application_name, "%jwt_sessions_ping_%"],
+        )
+        return cursor.fetchone()[0]
+
+
+def until_every_worker_listens(server, browser, cookies):
+    """Ask until both workers of `server` listen; every answer must be 200."""
+    deadline = time.monotonic() + 10
+    while feed_listeners(server) < 2:
+        assert time.monotonic() < deadline, "a worker never listened"
+        assert set(statuses(browser, server, cookies)) == {200}
+
+
+def test_over_postgresql_alone_every_worker_of_the_other_server_refuses_a_revocation(
+    servers_without_redis, user
+):
+    a, b = servers_without_redis
+    owner, stolen = Browser(), Browser()
+    owner.log_in(a, user.email)
+    stolen.log_in(b, user.email)
+    cookies = stolen.only_access()
+    # Every worker of B has seen it alive, and listens to the database.
+    assert set(statuses(stolen, b, cookies)) == {200}
+    until_every_worker_listens(b, stolen, cookies)
+
+    status, _ = owner.request(a, "DELETE", f"/api/sessions/{stolen.session_id}/")
+    assert status == 204
+    # The goal is 50 ms from the commit; the database delivers in well under 5.
+    time.sleep(0.005)
+
+    assert set(statuses(stolen, b, cookies)) == {401}
+    assert set(statuses(owner, b, owner.only_access())) == {200}
+
+
+def test_over_postgresql_alone_a_dropped_listener_accepts_no_revoked_session(
+    servers_without_redis, user
+):
+    a, b = servers_without_redis
+    owner, stolen = Browser(), Browser()
+    owner.log_in(a, user.email)
+    stolen.log_in(b, user.email)
+    owner_cookies, stolen_cookies = owner.only_access(), stolen.only_access()
+    until_every_worker_listens(b, stolen, stolen_cookies)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid, 2000) FROM pg_stat_activity"
+            " WHERE application_name = %s AND query LIKE %s",
+            [b.application_name, "%jwt_sessions_ping_%"],
+        )
+    status, _ = owner.request(a, "DELETE", f"/api/sessions/{stolen.session_id}/")
+    assert status == 204
+    # Nobody heard of it; every worker asks the shared state, and listens
+    # again at once, having forgotten what it remembered.
+    assert set(statuses(stolen, b, stolen_cookies)) == {401}
+    assert set(statuses(owner, b, owner_cookies)) == {200}
+    until_every_worker_listens(b, owner, owner_cookies)
     assert set(statuses(stolen, b, stolen_cookies)) == {401}
     later = Browser()
     later.log_in(b, user.email)

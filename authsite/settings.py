@@ -9,6 +9,7 @@ import json
 import os
 import secrets
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
@@ -38,6 +39,19 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(
             f"{name} must be a whole number of seconds, not {value!r}."
         ) from None
+
+
+def env_amount(name: str, default: str) -> Decimal:
+    value = os.environ.get(name) or default
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0:
+        raise ImproperlyConfigured(
+            f"{name} must be an amount such as 500.00, not {value!r}."
+        )
+    return amount
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -115,6 +129,7 @@ INSTALLED_APPS = [
     "authsite",
     "jwt_sessions",
     "accounts",
+    "mfa",
     "shop",
 ]
 
@@ -332,6 +347,13 @@ JWT_USER_SERIALIZER = "accounts.serializers.UserSerializer"
 # it again at /accounts/reauthenticate/ (the API answers RFC 9470's
 # challenge). 0 turns the age limit off.
 STEP_UP_MAX_AGE = env_int("STEP_UP_MAX_AGE", 5 * 60)
+# A checkout whose total is above this amount is sensitive too.
+STEP_UP_CHECKOUT_OVER = env_amount("STEP_UP_CHECKOUT_OVER", "500.00")
+# The admin refuses staff whose login has no second factor (sending them to
+# set one up, or to prove it); mfa/.
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", True)
+# What authenticator apps call this site.
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "authsite")
 
 # --- Auth cookies ------------------------------------------------------------
 # Secure by default. Chromium and Firefox accept Secure cookies, and the

@@ -1,9 +1,11 @@
 """The JSON API of the shop: a public catalogue, and each user's cart and orders."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, status
@@ -12,6 +14,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import APIView
+
+from jwt_sessions import assurance
+from jwt_sessions.authentication import login_satisfies
+from jwt_sessions.permissions import InsufficientUserAuthentication
 
 from . import services
 from .models import Cart, CartContents, CartItem, Order, Product
@@ -154,7 +160,20 @@ class CheckoutAPIView(APIView):
     @extend_schema(request=None, responses={201: OrderSerializer})
     def post(self, request):
         try:
-            order = services.check_out(user=request.user)
+            order = services.check_out(
+                user=request.user,
+                login_is_recent=login_satisfies(request, assurance.RECENT_LOGIN),
+            )
+        except services.StepUpRequired as exc:
+            # RFC 9470's challenge: POST /api/reauthenticate/, then again.
+            raise InsufficientUserAuthentication(
+                assurance.RECENT_LOGIN,
+                detail=_(
+                    "Orders over %(limit)s need a recent login. Prove who you are "
+                    "again (POST /api/reauthenticate/), then check out again."
+                )
+                % {"limit": settings.STEP_UP_CHECKOUT_OVER},
+            ) from exc
         except services.CheckoutError as exc:
             raise CheckoutFailed(exc.message, code=exc.code) from exc
         order = Order.objects.with_lines().get(pk=order.pk)

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,8 +30,18 @@ class CheckoutError(Exception):
         self.code = code
 
 
-def check_out(*, user) -> Order:
-    """Turn the user's cart into an order, or change nothing and say why."""
+class StepUpRequired(CheckoutError):
+    """A checkout above STEP_UP_CHECKOUT_OVER on a login that is not recent."""
+
+
+def check_out(*, user, login_is_recent: bool) -> Order:
+    """Turn the user's cart into an order, or change nothing and say why.
+
+    `login_is_recent` says whether the buyer proved who they are within
+    STEP_UP_MAX_AGE (the view asks jwt_sessions); an order above
+    STEP_UP_CHECKOUT_OVER needs it, decided on the cart as it is locked here,
+    so a line added meanwhile cannot slip past.
+    """
     with transaction.atomic():
         # The cart first, then the products: every writer takes its locks in
         # this order, so two checkouts can wait for each other but never
@@ -93,11 +104,18 @@ def check_out(*, user) -> Order:
                     line_total=product.price * item.quantity,
                 )
             )
+        total = sum((line.line_total for line in lines), Decimal("0.00"))
+        if total > settings.STEP_UP_CHECKOUT_OVER and not login_is_recent:
+            raise StepUpRequired(
+                _(
+                    "Orders over %(limit)s need you to confirm it's you. Enter "
+                    "your password, then check out again."
+                )
+                % {"limit": settings.STEP_UP_CHECKOUT_OVER},
+                code="step_up_required",
+            )
         Product.objects.bulk_update(products.values(), ["stock"])
-        order = Order.objects.create(
-            user_id=user.pk,
-            total=sum((line.line_total for line in lines), Decimal("0.00")),
-        )
+        order = Order.objects.create(user_id=user.pk, total=total)
         for line in lines:
             line.order = order
         OrderLine.objects.bulk_create(lines)

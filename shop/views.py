@@ -9,6 +9,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView, View
 
+from jwt_sessions import assurance
+from jwt_sessions.authentication import login_satisfies
+from jwt_sessions.views import reauthenticate_url
+
 from . import services
 from .forms import QuantityForm
 from .models import Cart, CartContents, CartItem, Order, Product
@@ -140,7 +144,14 @@ class RemoveCartItemView(CartActionView):
 class CheckoutView(CartActionView):
     def post(self, request):
         try:
-            order = services.check_out(user=request.user)
+            order = services.check_out(
+                user=request.user,
+                login_is_recent=login_satisfies(request, assurance.RECENT_LOGIN),
+            )
+        except services.StepUpRequired as exc:
+            # Asked again, then back at the cart, where "Check out" is.
+            messages.info(request, exc.message)
+            return redirect(reauthenticate_url(reverse("shop:cart")))
         except services.CheckoutError as exc:
             messages.error(request, exc.message)
             return redirect("shop:cart")

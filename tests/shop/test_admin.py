@@ -28,7 +28,7 @@ def test_product_list_edits_stock_in_place(admin_browser, mug, pen):
 
 def test_order_page_shows_lines_read_only(admin_browser, user, mug):
     fill_cart(user, (mug, 2))
-    order = check_out(user=user)
+    order = check_out(user=user, login_is_recent=True)
 
     page = admin_browser.get(reverse("admin:shop_order_change", args=[order.pk]))
 
@@ -51,7 +51,7 @@ def test_cart_page_shows_its_items(admin_browser, user, mug):
 
 def test_order_lines_cannot_be_deleted_through_the_admin(admin_browser, user, mug):
     fill_cart(user, (mug, 2))
-    order = check_out(user=user)
+    order = check_out(user=user, login_is_recent=True)
     admin_browser.get(reverse("admin:shop_order_change", args=[order.pk]))
 
     form_post(

@@ -578,9 +578,9 @@ def test_refused_checkout_is_400_with_code_and_changes_nothing(
 
 def test_orders_are_the_users_own(app_client, user_bearer, user, other_user, mug):
     fill_cart(user, (mug, 1))
-    mine = check_out(user=user)
+    mine = check_out(user=user, login_is_recent=True)
     fill_cart(other_user, (mug, 2))
-    theirs = check_out(user=other_user)
+    theirs = check_out(user=other_user, login_is_recent=True)
 
     listing = app_client.get(reverse("api:orders"), **user_bearer)
     own = app_client.get(reverse("api:order", kwargs={"pk": mine.pk}), **user_bearer)

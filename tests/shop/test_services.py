@@ -20,7 +20,7 @@ from .conftest import fill_cart, make_product
 def test_check_out_creates_the_order_and_empties_the_cart(user, mug, pen):
     fill_cart(user, (mug, 2), (pen, 3))
 
-    order = check_out(user=user)
+    order = check_out(user=user, login_is_recent=True)
 
     assert order.user == user
     assert order.total == Decimal("203.50")
@@ -40,7 +40,7 @@ def test_check_out_creates_the_order_and_empties_the_cart(user, mug, pen):
 
 def test_order_keeps_the_price_and_name_of_the_moment_of_checkout(user, mug):
     fill_cart(user, (mug, 1))
-    order = check_out(user=user)
+    order = check_out(user=user, login_is_recent=True)
 
     Product.objects.filter(pk=mug.pk).update(price=Decimal("99.00"), name="Renamed")
 
@@ -52,14 +52,14 @@ def test_check_out_uses_the_current_price_not_the_one_seen_when_adding(user, mug
     fill_cart(user, (mug, 2))
     Product.objects.filter(pk=mug.pk).update(price=Decimal("15.00"))
 
-    order = check_out(user=user)
+    order = check_out(user=user, login_is_recent=True)
 
     assert order.total == Decimal("30.00")
 
 
 def test_empty_cart_cannot_be_checked_out(user):
     with pytest.raises(CheckoutError) as exc_info:
-        check_out(user=user)
+        check_out(user=user, login_is_recent=True)
 
     assert exc_info.value.code == "empty_cart"
     assert exc_info.value.message == "Your cart is empty."
@@ -88,7 +88,7 @@ def test_short_stock_refuses_naming_the_product_and_changes_nothing(
     Product.objects.filter(pk=pen.pk).update(stock=stock)
 
     with pytest.raises(CheckoutError) as exc_info:
-        check_out(user=user)
+        check_out(user=user, login_is_recent=True)
 
     assert exc_info.value.code == "insufficient_stock"
     assert exc_info.value.message == message
@@ -101,7 +101,7 @@ def test_sold_out_product_is_named(user, mug):
     Product.objects.filter(pk=mug.pk).update(stock=0)
 
     with pytest.raises(CheckoutError) as exc_info:
-        check_out(user=user)
+        check_out(user=user, login_is_recent=True)
 
     assert exc_info.value.message == "Enamel mug is sold out."
 
@@ -111,7 +111,7 @@ def test_product_withdrawn_after_adding_refuses_checkout(user, mug, pen):
     Product.objects.filter(pk=pen.pk).update(is_active=False)
 
     with pytest.raises(CheckoutError) as exc_info:
-        check_out(user=user)
+        check_out(user=user, login_is_recent=True)
 
     assert exc_info.value.code == "product_unavailable"
     assert "Brass pen is no longer for sale." in exc_info.value.message
@@ -122,7 +122,7 @@ def test_checkout_leaves_other_users_carts_alone(user, other_user, mug):
     fill_cart(user, (mug, 1))
     fill_cart(other_user, (mug, 2))
 
-    check_out(user=user)
+    check_out(user=user, login_is_recent=True)
 
     assert CartItem.objects.get().cart == Cart.objects.get(user=other_user)
 

@@ -461,9 +461,9 @@ def test_orders_pages_show_only_the_users_own_orders(
     logged_in, user, other_user, mug, pen
 ):
     fill_cart(user, (mug, 1))
-    mine = check_out(user=user)
+    mine = check_out(user=user, login_is_recent=True)
     fill_cart(other_user, (pen, 1))
-    theirs = check_out(user=other_user)
+    theirs = check_out(user=other_user, login_is_recent=True)
 
     listing = logged_in.get(reverse("shop:orders"))
     assert f"Order {mine.pk}".encode() in listing.content
@@ -535,7 +535,7 @@ def test_no_orders_yet_page(logged_in):
 
 def test_order_lines_survive_on_the_order_page(logged_in, user, mug):
     fill_cart(user, (mug, 1))
-    order = check_out(user=user)
+    order = check_out(user=user, login_is_recent=True)
     OrderLine.objects.filter(order=order).update(product_name="Old name")
 
     page = logged_in.get(reverse("shop:order", kwargs={"pk": order.pk}))

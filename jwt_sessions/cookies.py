@@ -1,6 +1,7 @@
-"""The one place that writes and deletes the auth cookies."""
+"""The one place that writes and deletes the auth cookies (and a flow's)."""
 
 from .app_settings import app_settings
+from .flows import Flow
 from .services import TokenPair
 
 # Browsers drop a cookie when a Set-Cookie for it has expired in the past.
@@ -54,3 +55,32 @@ def delete_auth_cookies(response) -> None:
 def sets_auth_cookies(response) -> bool:
     """Return whether a view already wrote or deleted an auth cookie."""
     return any(name in response.cookies for name in auth_cookie_names())
+
+
+def flow_cookie_name(kind: str) -> str:
+    return f"{app_settings._cookie_prefix}flow-{kind}"
+
+
+def set_flow_cookie(response, flow: Flow) -> None:
+    """Give the browser the token of `flow`, for as long as the flow lives."""
+    response.set_cookie(
+        flow_cookie_name(flow.kind),
+        flow.token,
+        max_age=flow.max_age,
+        **{**_cookie_attributes(), "samesite": "Lax"},
+    )
+
+
+def delete_flow_cookie(response, kind: str) -> None:
+    response.set_cookie(
+        flow_cookie_name(kind),
+        "",
+        max_age=0,
+        expires=_EXPIRED,
+        **{**_cookie_attributes(), "samesite": "Lax"},
+    )
+
+
+def read_flow_cookie(request, kind: str) -> str | None:
+    """Return the flow token the browser holds for `kind`, if any."""
+    return request.COOKIES.get(flow_cookie_name(kind)) or None

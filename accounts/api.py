@@ -5,14 +5,17 @@ api module); the logins here start the same sessions.
 """
 
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from jwt_sessions import assurance
 from jwt_sessions import services as sessions
 from jwt_sessions.api import (
     NEW_TOKEN_PAIR,
@@ -22,9 +25,12 @@ from jwt_sessions.api import (
     token_pair_response,
 )
 from jwt_sessions.authentication import read_refresh_cookie
-from jwt_sessions.cookies import set_auth_cookies
+from jwt_sessions.cookies import set_auth_cookies, set_flow_cookie
+from jwt_sessions.flows import Flow
 from jwt_sessions.permissions import RecentAuthentication
 from jwt_sessions.serializers import TokenPairExpirySerializer, TokenPairSerializer
+from mfa import services as mfa
+from mfa.api import AppMfaRequiredSerializer, MfaRequiredSerializer, mfa_required
 
 from . import services
 from .serializers import (
@@ -67,19 +73,30 @@ class CookieTokenObtainAPIView(BrowserTokenFlowAPIView):
 
     name = gettext_lazy("Log in")
 
-    @extend_schema(request=CredentialsSerializer, responses=TokenPairExpirySerializer)
+    @extend_schema(
+        request=CredentialsSerializer,
+        responses=PolymorphicProxySerializer(
+            component_name="BrowserLogin",
+            serializers=[TokenPairExpirySerializer, MfaRequiredSerializer],
+            resource_type_field_name=None,
+        ),
+    )
     def post(self, request):
         serializer = CredentialsSerializer(
             data=request.data, context={"request": request}
         )
         serializer.is_valid(raise_exception=True)
-        pair = sessions.log_in(
-            request=request,
-            user=serializer.validated_data["user"],
-            replacing=read_refresh_cookie(request),
+        user = serializer.validated_data["user"]
+        started = mfa.begin_login(
+            request=request, user=user, replacing=read_refresh_cookie(request)
         )
-        response = Response(TokenPairExpirySerializer(pair).data)
-        set_auth_cookies(response, pair)
+        if isinstance(started, Flow):
+            # No tokens: the second step's cookie, then POST /api/token/mfa/.
+            response = Response(mfa_required(user, started, for_app=False))
+            set_flow_cookie(response, started)
+            return response
+        response = Response(TokenPairExpirySerializer(started).data)
+        set_auth_cookies(response, started)
         return response
 
 
@@ -98,14 +115,25 @@ class AppTokenObtainAPIView(TokenFlowAPIView):
 
     name = gettext_lazy("Log in an app")
 
-    @extend_schema(request=CredentialsSerializer, responses=TokenPairSerializer)
+    @extend_schema(
+        request=CredentialsSerializer,
+        responses=PolymorphicProxySerializer(
+            component_name="AppLogin",
+            serializers=[TokenPairSerializer, AppMfaRequiredSerializer],
+            resource_type_field_name=None,
+        ),
+    )
     def post(self, request):
         serializer = CredentialsSerializer(
             data=request.data, context={"request": request}
         )
         serializer.is_valid(raise_exception=True)
-        pair = sessions.log_in(request=request, user=serializer.validated_data["user"])
-        return Response(TokenPairSerializer(pair).data)
+        user = serializer.validated_data["user"]
+        started = mfa.begin_login(request=request, user=user)
+        if isinstance(started, Flow):
+            # No tokens: the flow token, then POST /api/app/token/mfa/.
+            return Response(mfa_required(user, started, for_app=True))
+        return Response(TokenPairSerializer(started).data)
 
 
 class PasswordChangeAPIView(NoStoreMixin, APIView):
@@ -148,7 +176,11 @@ class ReauthenticateAPIView(NoStoreMixin, APIView):
 
     @extend_schema(responses=ReauthenticationStateSerializer)
     def get(self, request):
-        return Response(ReauthenticationStateSerializer(request.auth).data)
+        return Response(
+            ReauthenticationStateSerializer(
+                request.auth, context={"user": request.user}
+            ).data
+        )
 
     @extend_schema(request=ReauthenticateSerializer, responses=NEW_TOKEN_PAIR)
     def post(self, request):
@@ -160,7 +192,7 @@ class ReauthenticateAPIView(NoStoreMixin, APIView):
             pair = sessions.step_up(
                 request=request,
                 access_token=request.auth,
-                methods=(assurance.PASSWORD,),
+                methods=serializer.validated_data["methods"],
             )
         except sessions.SessionEnded as exc:
             raise InvalidToken() from exc

@@ -9,6 +9,9 @@ user_login_failed (which the security log records).
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 
+from jwt_sessions import assurance
+from mfa import services as mfa
+
 from .lockout import is_locked_out, lockout_message, retry_after_seconds
 from .models import User, normalize_email
 
@@ -67,3 +70,35 @@ def verify_current_password(
     # towards the same lockout as failed logins.
     if authenticate(request, email=user.email, password=password) != user:
         raise refusal(request, message, code="password_incorrect")
+
+
+def verify_identity(request, *, user: User, password: str = "", code: str = ""):
+    """Check what `user` gave to prove who they are again; return the amr methods.
+
+    A step-up takes the password, a code of a second factor, or both. Each
+    wrong one counts as a failed login; raises CredentialsRefused (or
+    AttemptsLockedOut), with nothing proved, if any of them is wrong.
+    """
+    if not password and not code:
+        raise CredentialsRefused(
+            _("Enter your password, or a code from your authenticator app.")
+            if mfa.has_second_factor(user)
+            else _("Enter your password."),
+            code="required",
+        )
+    methods = []
+    if password:
+        verify_current_password(
+            request, user=user, password=password, message=WRONG_PASSWORD
+        )
+        methods.append(assurance.PASSWORD)
+    if code:
+        try:
+            methods.append(
+                mfa.verify_second_factor(request=request, user=user, code=code)
+            )
+        except mfa.CodesLockedOut:
+            raise AttemptsLockedOut() from None
+        except mfa.CodeRefused as refused:
+            raise CredentialsRefused(refused.message, code=refused.code) from None
+    return tuple(methods)

@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .credentials import (
     INVALID_LOGIN,
-    WRONG_PASSWORD,
     CredentialsRefused,
     authenticate_credentials,
     verify_current_password,
+    verify_identity,
 )
 from .models import User, normalize_email
 
@@ -72,30 +72,49 @@ class SignupForm(BaseUserCreationForm):
 
 
 class ReauthenticateForm(forms.Form):
-    """Ask a logged-in user for their password again (a step-up)."""
+    """Ask a logged-in user to prove who they are again (a step-up).
+
+    The password, or a code from the authenticator app (the field is there
+    only for a user who has one); either renews the login's proof, a code
+    also makes it two factors.
+    """
 
     password = forms.CharField(
         label=_("Password"),
+        required=False,
         strip=False,
         widget=forms.PasswordInput(
             attrs={"autofocus": True, "autocomplete": "current-password"}
         ),
     )
+    code = forms.CharField(
+        label=_("Or a code from your authenticator app"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "off"}
+        ),
+    )
 
-    def __init__(self, user, *args, request=None, **kwargs):
+    def __init__(self, user, *args, request=None, with_code=False, **kwargs):
         self.user = user
         self.request = request
+        self.methods = ()
         super().__init__(*args, **kwargs)
+        if not with_code:
+            del self.fields["code"]
 
-    def clean_password(self):
-        password = self.cleaned_data["password"]
+    def clean(self):
         try:
-            verify_current_password(
-                self.request, user=self.user, password=password, message=WRONG_PASSWORD
+            self.methods = verify_identity(
+                self.request,
+                user=self.user,
+                password=self.cleaned_data.get("password", ""),
+                code=self.cleaned_data.get("code", ""),
             )
         except CredentialsRefused as refused:
             raise forms.ValidationError(refused.message, code=refused.code) from None
-        return password
+        return self.cleaned_data
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):

@@ -112,6 +112,11 @@ class SecurityEvent(models.Model):
         REUSE_DETECTED = "reuse_detected", _("Refresh token reuse detected")
         RESET_LINK_REFUSED = "reset_link_refused", _("Password-reset link refused")
         STEPPED_UP = "stepped_up", _("Identity confirmed again")
+        MFA_ADDED = "mfa_added", _("Second factor added")
+        MFA_REMOVED = "mfa_removed", _("Second factor removed")
+        MFA_FAILED = "mfa_failed", _("Wrong code")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+        RECOVERY_CODES_REPLACED = "recovery_codes_replaced", _("New recovery codes")
 
     user = models.ForeignKey(
         User,
@@ -185,6 +190,19 @@ EVENT_SENTENCES = {
     ),
     SecurityEvent.Type.STEPPED_UP: _(
         "Confirmed who you are again, before a sensitive change."
+    ),
+    SecurityEvent.Type.MFA_ADDED: _(
+        "An authenticator app was set up: logins now ask for its code."
+    ),
+    SecurityEvent.Type.MFA_REMOVED: _(
+        "The authenticator app was removed, with its recovery codes."
+    ),
+    SecurityEvent.Type.MFA_FAILED: _(
+        "Someone entered a wrong code for this account's second step."
+    ),
+    SecurityEvent.Type.RECOVERY_CODE_USED: _("A recovery code was used."),
+    SecurityEvent.Type.RECOVERY_CODES_REPLACED: _(
+        "New recovery codes were made; the old ones no longer work."
     ),
 }
 

@@ -21,6 +21,13 @@ from jwt_sessions.signals import (
     session_started,
     session_stepped_up,
 )
+from mfa import services as mfa
+from mfa.signals import (
+    recovery_code_used,
+    recovery_codes_regenerated,
+    second_factor_added,
+    second_factor_removed,
+)
 
 from . import services
 from .lockout import RESET_LINK_COUNTER, attempted_email, is_reset_link_attempt
@@ -69,6 +76,36 @@ def record_step_up(sender, session, methods, request=None, **kwargs):
         detail=_("Confirmed who you are again on %(device)s, with %(methods)s.")
         % {"device": session.device, "methods": describe_methods(methods)},
     )
+
+
+@receiver(second_factor_added)
+def record_second_factor_added(sender, user, authenticator, request=None, **kwargs):
+    services.record_event(Event.MFA_ADDED, user=user, request=request)
+
+
+@receiver(second_factor_removed)
+def record_second_factor_removed(sender, user, type, request=None, **kwargs):
+    services.record_event(Event.MFA_REMOVED, user=user, request=request)
+
+
+@receiver(recovery_code_used)
+def record_recovery_code_used(sender, user, remaining, request=None, **kwargs):
+    services.record_event(
+        Event.RECOVERY_CODE_USED,
+        user=user,
+        request=request,
+        detail=ngettext(
+            "A recovery code was used; %(count)d is left.",
+            "A recovery code was used; %(count)d are left.",
+            remaining,
+        )
+        % {"count": remaining},
+    )
+
+
+@receiver(recovery_codes_regenerated)
+def record_recovery_codes_replaced(sender, user, request=None, **kwargs):
+    services.record_event(Event.RECOVERY_CODES_REPLACED, user=user, request=request)
 
 
 @receiver(session_revoked)
@@ -121,6 +158,10 @@ def record_failed_login(sender, credentials, request=None, **kwargs):
         return  # not a login: the reset view records its own event
     email = attempted_email(request, credentials)
     user = User.objects.filter(email=email).first()
+    if (credentials or {}).get(mfa.SECOND_FACTOR_CREDENTIAL):
+        # A wrong code: counted like a password, and told as what it was.
+        services.record_event(Event.MFA_FAILED, user=user, request=request)
+        return
     services.record_event(
         Event.LOGIN_FAILED,
         user=user,

@@ -7,13 +7,14 @@ from rest_framework import exceptions, serializers
 
 from authsite import fields
 from jwt_sessions.serializers import AssuranceSerializer
+from mfa import services as mfa
 
 from .credentials import (
-    WRONG_PASSWORD,
     AttemptsLockedOut,
     CredentialsRefused,
     authenticate_credentials,
     verify_current_password,
+    verify_identity,
 )
 from .lockout import LockedOut
 from .models import User, normalize_email
@@ -80,34 +81,36 @@ class ReauthenticationStateSerializer(AssuranceSerializer):
     """How this login stands, and the ways to prove who you are again."""
 
     methods = serializers.ListField(
-        child=serializers.ChoiceField(choices=["password"]),
+        child=serializers.ChoiceField(choices=["password", "totp", "recovery_code"]),
         help_text=_("What POST /api/reauthenticate/ accepts from this user."),
     )
 
     def to_representation(self, token):
-        return {"methods": ["password"], **super().to_representation(token)}
+        methods = ["password", *mfa.second_factor_methods(self.context["user"])]
+        return {"methods": methods, **super().to_representation(token)}
 
 
 class ReauthenticateSerializer(serializers.Serializer):
-    """The password of the logged-in user, asked again (a step-up)."""
+    """The password, or a second factor's code, of the logged-in user (a step-up)."""
 
-    password = fields.CharField(max_length=4096, trim_whitespace=False)
+    password = fields.CharField(
+        max_length=4096, trim_whitespace=False, required=False, default=""
+    )
+    code = fields.CharField(max_length=64, required=False, default="")
 
-    def validate_password(self, value):
+    def validate(self, attrs):
         try:
-            verify_current_password(
+            attrs["methods"] = verify_identity(
                 self.context["request"]._request,
                 user=self.context["user"],
-                password=value,
-                message=WRONG_PASSWORD,
+                password=attrs["password"],
+                code=attrs["code"],
             )
         except CredentialsRefused as refused:
             raise _api_error(
-                refused,
-                failed=serializers.ValidationError,
-                code="password_incorrect",
+                refused, failed=serializers.ValidationError, code=refused.code
             ) from None
-        return value
+        return attrs
 
 
 class PasswordChangeSerializer(serializers.Serializer):

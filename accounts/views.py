@@ -21,16 +21,17 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView, View
 
-from jwt_sessions import assurance
 from jwt_sessions import services as sessions
 from jwt_sessions.authentication import (
     authenticate_cookies,
     current_session_id,
     read_refresh_cookie,
 )
-from jwt_sessions.cookies import delete_auth_cookies, set_auth_cookies
+from jwt_sessions.cookies import delete_auth_cookies, set_auth_cookies, set_flow_cookie
+from jwt_sessions.flows import Flow
 from jwt_sessions.models import Session
 from jwt_sessions.views import StepUpRequiredMixin
+from mfa import services as mfa
 
 from . import services
 from .forms import (
@@ -52,13 +53,19 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
 
     def form_valid(self, form):
-        pair = sessions.log_in(
+        started = mfa.begin_login(
             request=self.request,
             user=form.get_user(),
+            next_url=self.get_success_url(),
             replacing=read_refresh_cookie(self.request),
         )
+        if isinstance(started, Flow):
+            # The password was right; nothing logs in before the code.
+            response = redirect("mfa:login-step")
+            set_flow_cookie(response, started)
+            return response
         response = HttpResponseRedirect(self.get_success_url())
-        set_auth_cookies(response, pair)
+        set_auth_cookies(response, started)
         messages.success(self.request, _("You are logged in."))
         return response
 
@@ -234,6 +241,7 @@ class ReauthenticateView(LoginRequiredMixin, auth_views.RedirectURLMixin, FormVi
             **super().get_form_kwargs(),
             "user": self.request.user,
             "request": self.request,
+            "with_code": mfa.has_second_factor(self.request.user),
         }
 
     def form_valid(self, form):
@@ -241,7 +249,7 @@ class ReauthenticateView(LoginRequiredMixin, auth_views.RedirectURLMixin, FormVi
             pair = sessions.step_up(
                 request=self.request,
                 access_token=authenticate_cookies(self.request).access_token,
-                methods=(assurance.PASSWORD,),
+                methods=form.methods,
             )
         except sessions.SessionEnded:
             return redirect_to_login(self.get_success_url())

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import urls as accounts_urls
 from jwt_sessions import urls as jwt_sessions_urls
 from jwt_sessions.views import jwks
+from mfa import urls as mfa_urls
 from shop import urls as shop_urls
 from shop.views import ProductListView
 
@@ -16,6 +17,7 @@ from .views import DashboardView, favicon
 api_urlpatterns = (
     accounts_urls.api_urlpatterns
     + jwt_sessions_urls.api_urlpatterns
+    + mfa_urls.api_urlpatterns
     + shop_urls.api_urlpatterns
 )
 
@@ -24,6 +26,7 @@ urlpatterns = [
     path("", ProductListView.as_view(), name="home"),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("mfa.urls")),
     path("shop/", include("shop.urls")),
     path("api/", include((api_urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

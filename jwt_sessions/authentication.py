@@ -17,10 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, CSRFCheck
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from . import services, session_state
+from . import assurance, services, session_state
 from .app_settings import app_settings
 from .tokens import (
     SESSION_ID_CLAIM,
@@ -148,6 +149,20 @@ def current_session_id(request) -> str | None:
     """Return the login session id of a page request's cookies, if any."""
     token = authenticate_cookies(request).access_token
     return token[SESSION_ID_CLAIM] if token is not None else None
+
+
+def login_satisfies(request, requirement: assurance.Requirement) -> bool:
+    """Return whether the login of a page's or DRF's request meets `requirement`.
+
+    The one step-up check: pages (views.StepUpRequiredMixin), the API
+    (permissions.RecentAuthentication) and any view that decides itself
+    (a checkout above STEP_UP_CHECKOUT_OVER) ask it.
+    """
+    if isinstance(request, Request):
+        token = request.auth
+    else:
+        token = authenticate_cookies(request).access_token
+    return isinstance(token, AccessToken) and assurance.satisfies(token, requirement)
 
 
 def cookie_authentication_if_done(request) -> CookieAuthentication | None:

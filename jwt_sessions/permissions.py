@@ -5,7 +5,7 @@ from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from . import assurance
-from .tokens import AccessToken
+from .authentication import login_satisfies
 
 
 class InsufficientUserAuthentication(exceptions.APIException):
@@ -18,8 +18,8 @@ class InsufficientUserAuthentication(exceptions.APIException):
         "(GET /api/reauthenticate/ lists how), then repeat the request."
     )
 
-    def __init__(self, requirement: assurance.Requirement):
-        super().__init__()
+    def __init__(self, requirement: assurance.Requirement, detail=None):
+        super().__init__(detail)
         self.requirement = requirement
         # DRF's exception handler sends it as WWW-Authenticate.
         self.auth_header = requirement.challenge()
@@ -27,8 +27,7 @@ class InsufficientUserAuthentication(exceptions.APIException):
 
 def require(request, requirement: assurance.Requirement) -> None:
     """Raise InsufficientUserAuthentication unless the request's login meets it."""
-    token = request.auth if isinstance(request.auth, AccessToken) else None
-    if not assurance.satisfies(token, requirement):
+    if not login_satisfies(request, requirement):
         raise InsufficientUserAuthentication(requirement)
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from . import assurance, keys
 from .app_settings import app_settings
-from .authentication import authenticate_cookies
+from .authentication import login_satisfies
 
 
 @require_safe
@@ -63,9 +63,7 @@ class StepUpRequiredMixin:
         if (
             request.user.is_authenticated
             and self.needs_step_up()
-            and not assurance.satisfies(
-                authenticate_cookies(request).access_token, self.step_up_requirement
-            )
+            and not login_satisfies(request, self.step_up_requirement)
         ):
             return HttpResponseRedirect(
                 reauthenticate_url(self.get_step_up_return_url())

@@ -13,6 +13,7 @@ from django.test import Client
 from accounts.models import User
 from jwt_sessions import session_state
 from tests.helpers.clients import PASSWORD, bearer_token, log_in
+from tests.helpers.second_factor import give_authenticator_app
 
 
 @pytest.fixture(autouse=True)
@@ -51,12 +52,18 @@ def other_user(db):
 
 @pytest.fixture
 def staff_user(db):
-    return User.objects.create_user("staff@example.com", PASSWORD, is_staff=True)
+    # With an authenticator app: the admin wants staff's second factor
+    # (MFA_REQUIRED_FOR_STAFF), and log_in() gives its code.
+    user = User.objects.create_user("staff@example.com", PASSWORD, is_staff=True)
+    give_authenticator_app(user)
+    return user
 
 
 @pytest.fixture
 def superuser(db):
-    return User.objects.create_superuser("root@example.com", PASSWORD)
+    user = User.objects.create_superuser("root@example.com", PASSWORD)
+    give_authenticator_app(user)
+    return user
 
 
 @pytest.fixture

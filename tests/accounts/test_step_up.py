@@ -226,7 +226,9 @@ def test_a_wrong_password_steps_nothing_up_and_counts_as_a_failed_login(
     )
 
     assert response.status_code == 400
-    assert response.json()["password"] == ["That is not your password. Enter it again."]
+    assert response.json()["non_field_errors"] == [
+        "That is not your password. Enter it again."
+    ]
     assert Session.objects.get().refresh_jti == session.refresh_jti
     assert SecurityEvent.objects.filter(
         user=user, type=SecurityEvent.Type.LOGIN_FAILED

@@ -3,7 +3,10 @@
 import pytest
 from playwright.sync_api import Page, expect
 
+from accounts.models import User
+from mfa import services as mfa
 from tests.helpers.clients import PASSWORD
+from tests.helpers.second_factor import next_code
 
 # Run a journey at desktop size and at 360 px wide (the `viewport` fixture).
 at_desktop_and_phone_width = pytest.mark.parametrize(
@@ -17,10 +20,15 @@ def fits_the_window(page: Page) -> bool:
 
 
 def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
-    """Fill and send the login form the page shows."""
+    """Fill and send the login form the page shows (and the code, if asked)."""
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    user = User.objects.get(email=email)
+    if mfa.has_second_factor(user):
+        expect(page.get_by_role("heading", level=1)).to_have_text("Enter your code")
+        page.get_by_label("Code").fill(next_code(user))
+        page.get_by_role("button", name="Log in").click()
     # The site shows it in its messages, the admin in its own message list.
     expect(page.locator(".messages, .messagelist")).to_contain_text(
         "You are logged in."

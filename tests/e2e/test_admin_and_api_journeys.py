@@ -10,6 +10,7 @@ from accounts.models import User
 from jwt_sessions.models import Session
 from shop.models import Product
 from tests.helpers.clients import PASSWORD
+from tests.helpers.second_factor import give_authenticator_app
 
 from .conftest import save_screenshot
 from .helpers import at_desktop_and_phone_width, go_and_log_in, log_in, top_bar
@@ -23,7 +24,7 @@ def mug(transactional_db):
 
 
 def test_staff_opens_the_admin_through_the_site_login_and_edits_a_product(page, mug):
-    User.objects.create_superuser("staff@example.com", PASSWORD)
+    give_authenticator_app(User.objects.create_superuser("staff@example.com", PASSWORD))
     page.goto("/admin/")
 
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/admin/$"))
@@ -45,7 +46,7 @@ def test_staff_opens_the_admin_through_the_site_login_and_edits_a_product(page, 
 
 def staff_in_the_admin(context_factory):
     """Return a page where a superuser has logged in through the admin."""
-    User.objects.create_superuser("staff@example.com", PASSWORD)
+    give_authenticator_app(User.objects.create_superuser("staff@example.com", PASSWORD))
     staff = context_factory().new_page()
     staff.goto("/admin/")
     log_in(staff, "staff@example.com")

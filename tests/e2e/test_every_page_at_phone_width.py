@@ -21,6 +21,7 @@ from jwt_sessions.models import Session
 from shop import services as shop_services
 from shop.models import Cart, Product
 from tests.helpers.clients import PASSWORD
+from tests.helpers.second_factor import give_authenticator_app
 
 from .helpers import go_and_log_in
 
@@ -40,6 +41,8 @@ NOT_PAGES = {
     "accounts:session-end": "a form's POST",
     "accounts:sessions-end-others": "a form's POST",
     "accounts:sessions-end-all": "a form's POST",
+    "mfa:totp-remove": "a form's POST",
+    "mfa:recovery-codes": "a form's POST",
     "shop:add-to-cart": "a form's POST",
     "shop:cart-item": "a form's POST",
     "shop:cart-item-remove": "a form's POST",
@@ -154,10 +157,11 @@ def a_shop_with_history() -> dict:
     )
     member = User.objects.create_user(MEMBER, PASSWORD)
     staff = User.objects.create_superuser(STAFF, PASSWORD)
+    give_authenticator_app(staff)
     cart = Cart.objects.open_for(member)
     cart.items.create(product=products[0], quantity=2)
     cart.items.create(product=products[1], quantity=1)
-    order = shop_services.check_out(user=member)
+    order = shop_services.check_out(user=member, login_is_recent=True)
     cart.items.create(product=products[0], quantity=12)
     cart.items.create(product=products[1], quantity=99)
     log_in_elsewhere(MEMBER, IPHONE)
@@ -203,6 +207,7 @@ def test_every_page_fits_a_phone_screen_without_sideways_scrolling(context_facto
             reset_link(site["member"]),
             reverse("accounts:password_reset_confirm", args=("MQ", "no-such-token")),
             reverse("accounts:password_reset_complete"),
+            reverse("mfa:login-step"),  # no second step: back to the login
             reverse("rest_framework:login"),
             reverse("rest_framework:logout"),
             "/no/such/page/",
@@ -220,6 +225,9 @@ def test_every_page_fits_a_phone_screen_without_sideways_scrolling(context_facto
             reverse("shop:order", args=(order.pk,)),
             reverse("accounts:sessions"),
             reverse("accounts:password_change"),
+            reverse("mfa:security"),
+            reverse("mfa:totp-setup"),
+            reverse("accounts:reauthenticate") + "?next=/accounts/password/change/",
             reverse("accounts:logout"),
             reverse("accounts:login"),
             reverse("accounts:signup"),
@@ -240,6 +248,12 @@ def test_every_page_fits_a_phone_screen_without_sideways_scrolling(context_facto
             reverse("api:sessions-revoke-others"),
             reverse("api:sessions-revoke-all"),
             reverse("api:password-change"),
+            reverse("api:reauthenticate"),
+            reverse("api:token-mfa"),
+            reverse("api:app-token-mfa"),
+            reverse("api:mfa-totp"),
+            reverse("api:mfa-totp-confirm"),
+            reverse("api:mfa-recovery-codes"),
             reverse("api:register"),
             reverse("api:token"),
             reverse("api:token-refresh"),

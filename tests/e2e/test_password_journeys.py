@@ -1,13 +1,17 @@
 """Forgot the password, reset it by email; change it: in a real browser."""
 
 import re
+from datetime import timedelta
 
+import time_machine
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
 from tests.helpers.clients import PASSWORD
 
+from .conftest import save_screenshot
 from .helpers import (
     account_menu,
     at_desktop_and_phone_width,
@@ -151,3 +155,43 @@ def test_changing_the_password_logs_out_the_other_browser_and_keeps_this_one(
     # This browser goes on, on its fresh tokens.
     account_menu(here).get_by_role("link", name="Sessions").click()
     expect(here.locator("table.sessions tbody tr")).to_have_count(2)
+
+
+@at_desktop_and_phone_width
+def test_an_old_login_confirms_the_password_before_changing_it_and_goes_on(
+    page, settings
+):
+    settings.STEP_UP_MAX_AGE = 60
+    User.objects.create_user("stepper@example.com", PASSWORD)
+    go_and_log_in(page, "stepper@example.com")
+
+    # A minute and more later (the server's clock; the access cookie is
+    # still valid): the login no longer counts as recent.
+    with time_machine.travel(timezone.now() + timedelta(seconds=61), tick=True):
+        account_menu(page).get_by_role("link", name="Change password").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Confirm it's you")
+        assert fits_the_window(page)
+        page.get_by_label("Password").fill("not my password")
+        page.get_by_role("button", name="Confirm").click()
+        expect(page.get_by_role("alert")).to_contain_text(
+            "That is not your password. Enter it again."
+        )
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Confirm").click()
+
+        # Back where the user was going, on the same login.
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Change your password"
+        )
+        expect(page.get_by_role("status")).to_contain_text("Thank you. You can go on.")
+        assert fits_the_window(page)
+        save_screenshot(
+            page, f"step-up-then-change-password-{page.viewport_size['width']}"
+        )
+        page.get_by_label("Old password").fill(PASSWORD)
+        page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+        page.get_by_label("New password confirmation").fill(NEW_PASSWORD)
+        page.get_by_role("button", name="Change password").click()
+        expect(page.get_by_role("status")).to_have_text(
+            "Your password has been changed. Every other session has been ended."
+        )

@@ -4,6 +4,10 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import User
+
+from .second_factor import next_code
+
 PASSWORD = "correct horse battery staple 42"
 CHROME = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -22,7 +26,11 @@ def csrf_headers(client: Client) -> dict:
 
 
 def log_in(client: Client, email: str, password: str = PASSWORD):
-    """Log `client` in through POST /api/token/, as a single-page app does."""
+    """Log `client` in through POST /api/token/, as a single-page app does.
+
+    A user with an authenticator app (staff, in the fixtures) then sends
+    its code to POST /api/token/mfa/, as that app would.
+    """
     response = client.post(
         reverse("api:token"),
         {"email": email, "password": password},
@@ -30,6 +38,14 @@ def log_in(client: Client, email: str, password: str = PASSWORD):
         **csrf_headers(client),
     )
     assert response.status_code == 200, response.content
+    if response.json().get("mfa_required"):
+        response = client.post(
+            reverse("api:token-mfa"),
+            {"code": next_code(User.objects.get(email=email))},
+            content_type="application/json",
+            **csrf_headers(client),
+        )
+        assert response.status_code == 200, response.content
     return response
 
 
@@ -41,6 +57,16 @@ def bearer_token(client: Client, email: str, password: str = PASSWORD) -> str:
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
+    if response.json().get("mfa_required"):
+        response = client.post(
+            reverse("api:app-token-mfa"),
+            {
+                "code": next_code(User.objects.get(email=email)),
+                "flow_token": response.json()["flow_token"],
+            },
+            content_type="application/json",
+        )
+        assert response.status_code == 200, response.content
     return response.json()["access"]
 
 

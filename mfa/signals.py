@@ -1,0 +1,17 @@
+"""What mfa tells the rest of the site (sent inside the change's transaction)."""
+
+from django.dispatch import Signal
+
+# A second factor was set up: `user`, `authenticator`, `request`.
+second_factor_added = Signal()
+
+# A second factor was removed: `user`, `type` (an Authenticator.Type),
+# `request`.
+second_factor_removed = Signal()
+
+# A recovery code was used to log in or step up: `user`, `remaining` (how
+# many are left), `request`.
+recovery_code_used = Signal()
+
+# New recovery codes replaced the old ones: `user`, `request`.
+recovery_codes_regenerated = Signal()

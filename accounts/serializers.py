@@ -81,7 +81,7 @@ class ReauthenticationStateSerializer(AssuranceSerializer):
     """How this login stands, and the ways to prove who you are again."""
 
     methods = serializers.ListField(
-        child=serializers.ChoiceField(choices=["password", "totp", "recovery_code"]),
+        child=serializers.ChoiceField(choices=mfa.REAUTHENTICATION_METHODS),
         help_text=_("What POST /api/reauthenticate/ accepts from this user."),
     )
 

@@ -456,6 +456,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two lists of methods in the schema, each an enum of its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "SecondFactorMethodEnum": "mfa.services.SECOND_FACTOR_METHODS",
+        "ReauthenticationMethodEnum": "mfa.services.REAUTHENTICATION_METHODS",
+    },
 }
 
 # One line per record; "json" (the default without DEBUG) carries the

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, transaction
 
@@ -105,18 +106,24 @@ def revocation_feed() -> Feed | None:
     counter, on PostgreSQL its LISTEN/NOTIFY (with psycopg 3); else none.
     """
     url = app_settings.REVOCATION_FEED_URL
-    database = connections["default"]
+    # Every request asks: the settings dict the connection reads (the test
+    # database's name is written into it), not connections[], whose
+    # thread-local lookup costs more than the rest of this function.
+    params = settings.DATABASES["default"]
+    engine = params["ENGINE"]
     if url:
         key = url
-    elif database.vendor == "sqlite":
-        key = f"sqlite:{database.settings_dict['NAME']}"
-    elif database.vendor == "postgresql" and PostgresRevocationFeed.available():
-        params = database.settings_dict
+    elif engine == "django.db.backends.sqlite3":
+        key = f"sqlite:{params['NAME']}"
+    elif (
+        engine == "django.db.backends.postgresql" and PostgresRevocationFeed.available()
+    ):
         key = f"postgresql:{params['HOST']}:{params['PORT']}/{params['NAME']}"
     else:
         return None
     feed = _feeds.get(key)
     if feed is None:
+        database = connections["default"]
         if url:
             feed = RevocationFeed(
                 url, on_revoked=memory.forget, on_gap=memory.forget_everything

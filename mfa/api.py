@@ -53,7 +53,7 @@ class MfaRequiredSerializer(serializers.Serializer):
 
     mfa_required = serializers.BooleanField()
     methods = serializers.ListField(
-        child=serializers.ChoiceField(choices=["totp", "recovery_code"])
+        child=serializers.ChoiceField(choices=services.SECOND_FACTOR_METHODS)
     )
 
 

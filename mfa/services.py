@@ -52,6 +52,10 @@ WRONG_CODE = _lazy(
 )
 
 METHOD_NAMES = {Type.TOTP: "totp", Type.RECOVERY_CODES: "recovery_code"}
+# How a second step may be passed, as the API names them.
+SECOND_FACTOR_METHODS = ["totp", "recovery_code"]
+# How a step-up may be passed.
+REAUTHENTICATION_METHODS = ["password", *SECOND_FACTOR_METHODS]
 
 
 class CodeRefused(Exception):

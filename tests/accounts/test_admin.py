@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from tests.helpers.clients import PASSWORD, auth_cookie, log_in
+from tests.helpers.second_factor import next_code
 
 
 def form_post(client, url, data):
@@ -35,6 +36,11 @@ def test_staff_logs_in_through_the_site_login_and_lands_in_the_admin(
         {"email": staff_user.email, "password": PASSWORD, "next": "/admin/"},
     )
 
+    # Staff have an authenticator app: the code, then the admin.
+    assert response["Location"] == reverse("mfa:login-step")
+    response = form_post(
+        browser, reverse("mfa:login-step"), {"code": next_code(staff_user)}
+    )
     assert response["Location"] == "/admin/"
     page = browser.get("/admin/")
     assert page.status_code == 200

@@ -33,7 +33,7 @@ from authsite.logging import JSONFormatter
 from jwt_sessions.keys import get_key_set
 from jwt_sessions.models import Session
 from jwt_sessions.tokens import RefreshToken, get_token_backend
-from tests.helpers.clients import PASSWORD, csrf_headers
+from tests.helpers.clients import PASSWORD, csrf_headers, log_in
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
 REFRESH = settings.JWT_COOKIE_REFRESH_NAME
@@ -416,15 +416,7 @@ def test_no_admin_page_shows_a_token(browser, app_client, superuser, user):
     live = next(t for t in tokens if backend.decode(t)["token_type"] == "refresh")
     record = OutstandingToken.objects.get(jti=backend.decode(live)["jti"])
     OutstandingToken.objects.filter(pk=record.pk).update(token=live)
-    browser.get(reverse("accounts:login"))
-    browser.post(
-        reverse("accounts:login"),
-        {
-            "email": superuser.email,
-            "password": PASSWORD,
-            "csrfmiddlewaretoken": browser.cookies[settings.CSRF_COOKIE_NAME].value,
-        },
-    )
+    log_in(browser, superuser.email)  # the password, then the code
 
     pages = every_admin_page(browser)
 

@@ -33,7 +33,7 @@ def set_up_the_app(page: Page) -> tuple[pyotp.TOTP, list[str], int]:
     )
     expect(page.locator("figure.qr svg")).to_be_visible()
     assert fits_the_window(page)
-    save_screenshot(page, f"totp-setup-{page.viewport_size['width']}")
+    save_screenshot(page, "totp-setup")
     key = page.locator("code.secret").inner_text().replace(" ", "")
     app = pyotp.TOTP(key)
     step = app.timecode(timezone.now())
@@ -68,7 +68,7 @@ def test_set_up_an_app_then_log_in_with_its_code_and_once_with_a_recovery_code(p
 
     app, codes, step = set_up_the_app(page)
     expect(page.locator("main")).to_contain_text("Every login asks for a code")
-    save_screenshot(page, f"security-{page.viewport_size['width']}")
+    save_screenshot(page, "security")
     log_out(page)
 
     # The code of the next time step (the one that turned it on is spent).
@@ -78,7 +78,7 @@ def test_set_up_an_app_then_log_in_with_its_code_and_once_with_a_recovery_code(p
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Enter your code")
     assert fits_the_window(page)
-    save_screenshot(page, f"login-code-{page.viewport_size['width']}")
+    save_screenshot(page, "login-code")
     page.get_by_label("Code").fill(app.generate_otp(step))  # used already
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("alert")).to_contain_text("That code was used already.")

@@ -529,6 +529,30 @@ def test_the_setting_off_lets_staff_in_with_a_password(db, settings):
     assert browser.get(reverse("admin:index")).status_code == 200
 
 
+def test_staff_remove_a_users_lost_second_factor_in_the_admin(superuser, protected):
+    browser = Client()
+    log_in(browser, superuser.email)
+    listing = browser.get(reverse("admin:mfa_authenticator_changelist"))
+    assert listing.status_code == 200
+    sealed = Authenticator.objects.get(user=protected, type="totp").data["secret"]
+    assert sealed not in listing.content.decode()
+
+    response = browser.post(
+        reverse("admin:mfa_authenticator_changelist"),
+        {
+            "action": "remove_second_factors",
+            "_selected_action": [
+                str(a.pk) for a in Authenticator.objects.filter(user=protected)
+            ],
+            "csrfmiddlewaretoken": browser.cookies[settings.CSRF_COOKIE_NAME].value,
+        },
+    )
+
+    assert response.status_code == 302
+    assert not services.has_second_factor(protected)
+    assert SecurityEvent.objects.filter(user=protected, type=Event.MFA_REMOVED).exists()
+
+
 # --- helpers --------------------------------------------------------------------------
 
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from jwt_sessions import assurance
 from jwt_sessions import services as sessions
+from jwt_sessions.authentication import current_assurance
 from jwt_sessions.client import client_ip, user_agent
 from jwt_sessions.models import Session
 from jwt_sessions.services import TokenPair
@@ -104,7 +106,13 @@ def _set_password(*, request, user: User, new_password: str, reason, event) -> N
 
 @transaction.atomic
 def change_password(*, request, user: User, new_password: str) -> TokenPair:
-    """Set a new password, end every session, and log this device in afresh."""
+    """Set a new password, end every session, and log this device in afresh.
+
+    The new login is as strong as the one that changed the password (its
+    second factor, if it had one, carries over): the old password was just
+    given again, and the device is the same.
+    """
+    proved = current_assurance(request)
     _set_password(
         request=request,
         user=user,
@@ -112,7 +120,11 @@ def change_password(*, request, user: User, new_password: str) -> TokenPair:
         reason=Reason.PASSWORD_CHANGED,
         event=Event.PASSWORD_CHANGED,
     )
-    return sessions.log_in(request=request, user=user)
+    return sessions.log_in(
+        request=request,
+        user=user,
+        methods=proved.methods if proved is not None else (assurance.PASSWORD,),
+    )
 
 
 @transaction.atomic

@@ -151,6 +151,15 @@ def current_session_id(request) -> str | None:
     return token[SESSION_ID_CLAIM] if token is not None else None
 
 
+def current_assurance(request) -> "assurance.Assurance | None":
+    """Return how the login of a page's or DRF's request was proved, if any."""
+    if isinstance(request, Request):
+        token = request.auth
+    else:
+        token = authenticate_cookies(request).access_token
+    return assurance.Assurance.of(token) if isinstance(token, AccessToken) else None
+
+
 def login_satisfies(request, requirement: assurance.Requirement) -> bool:
     """Return whether the login of a page's or DRF's request meets `requirement`.
 
@@ -158,11 +167,8 @@ def login_satisfies(request, requirement: assurance.Requirement) -> bool:
     (permissions.RecentAuthentication) and any view that decides itself
     (a checkout above STEP_UP_CHECKOUT_OVER) ask it.
     """
-    if isinstance(request, Request):
-        token = request.auth
-    else:
-        token = authenticate_cookies(request).access_token
-    return isinstance(token, AccessToken) and assurance.satisfies(token, requirement)
+    proved = current_assurance(request)
+    return proved is not None and requirement.is_met_by(proved)
 
 
 def cookie_authentication_if_done(request) -> CookieAuthentication | None:

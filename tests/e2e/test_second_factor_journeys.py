@@ -1,8 +1,10 @@
 """An authenticator app in Chromium: set up, log in, recovery codes, the admin."""
 
 import re
+from datetime import timedelta
 
 import pyotp
+import time_machine
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -112,3 +114,41 @@ def test_staff_without_a_second_factor_set_one_up_then_open_the_admin(page):
 
     page.goto("/admin/")
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+
+
+@at_desktop_and_phone_width
+def test_remove_the_app_and_make_new_recovery_codes_after_confirming_it_is_you(
+    page, settings
+):
+    settings.STEP_UP_MAX_AGE = 60
+    User.objects.create_user("tidy@example.com", PASSWORD)
+    go_and_log_in(page, "tidy@example.com")
+    account_menu(page).get_by_role("link", name="Security").click()
+    app, old_codes, _step = set_up_the_app(page)
+
+    # A minute and more later the login is no longer recent: confirm first.
+    with time_machine.travel(timezone.now() + timedelta(seconds=61), tick=True):
+        page.get_by_role("button", name="Make new recovery codes").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Confirm it's you")
+        page.get_by_label("Or a code from your authenticator app").fill(
+            app.generate_otp(app.timecode(timezone.now()))
+        )
+        page.get_by_role("button", name="Confirm").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Security")
+        page.get_by_role("button", name="Make new recovery codes").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Your recovery codes")
+        new_codes = [
+            c.inner_text() for c in page.locator("ul.recovery-codes code").all()
+        ]
+        assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+        expect(page.locator("main")).to_contain_text("the old ones no longer work")
+        page.get_by_role("link", name="I have kept them").click()
+
+        page.get_by_role("button", name="Remove the authenticator app").click()
+        expect(page.get_by_role("status")).to_contain_text(
+            "The authenticator app has been removed"
+        )
+        expect(
+            page.get_by_role("link", name="Set up an authenticator app")
+        ).to_be_visible()
+        assert fits_the_window(page)

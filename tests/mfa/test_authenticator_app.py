@@ -570,3 +570,19 @@ def log_in_app(client, user):
 
 def bearer(access):
     return {"HTTP_AUTHORIZATION": f"Bearer {access}"}
+
+
+def test_a_password_change_keeps_the_logins_second_factor(staff_user):
+    browser = Client()
+    log_in(browser, staff_user.email)
+
+    response = post_json(
+        browser,
+        "api:password-change",
+        {"old_password": PASSWORD, "new_password": "a whole new passphrase 9"},
+        **csrf_headers(browser),
+    )
+
+    assert response.status_code == 200
+    assert claims(auth_cookie(browser, "access"))["acr"] == "aal2"
+    assert browser.get(reverse("admin:index")).status_code == 200

@@ -97,6 +97,8 @@ def test_the_account_menu_opens_and_works_from_the_keyboard(page, transactional_
     page.keyboard.press("Tab")
     expect(menu.get_by_role("link", name="Sessions")).to_be_focused()
     page.keyboard.press("Tab")
+    expect(menu.get_by_role("link", name="Security")).to_be_focused()
+    page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     expect(menu.get_by_role("button", name="Log out")).to_be_focused()
     page.keyboard.press("Enter")

@@ -185,9 +185,7 @@ def test_an_old_login_confirms_the_password_before_changing_it_and_goes_on(
         )
         expect(page.get_by_role("status")).to_contain_text("Thank you. You can go on.")
         assert fits_the_window(page)
-        save_screenshot(
-            page, f"step-up-then-change-password-{page.viewport_size['width']}"
-        )
+        save_screenshot(page, "step-up")
         page.get_by_label("Old password").fill(PASSWORD)
         page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
         page.get_by_label("New password confirmation").fill(NEW_PASSWORD)

@@ -21,7 +21,7 @@ from jwt_sessions.api import (
     BrowserTokenFlowAPIView,
     NoStoreMixin,
     TokenFlowAPIView,
-    uses_cookies,
+    token_pair_response,
 )
 from jwt_sessions.authentication import read_refresh_cookie
 from jwt_sessions.cookies import delete_flow_cookie, read_flow_cookie, set_auth_cookies
@@ -179,8 +179,8 @@ class TotpConfirmAPIView(StepUpProtectedAPIView):
     """Finish the setup with the app's first code; answer the recovery codes.
 
     The code proves the app is in the user's hand, so this login then counts
-    as two factors: a browser gets new cookies, an app new tokens in the
-    body (`access`, `refresh`), which it must keep.
+    as two factors: a browser gets new cookies (and their expiry times), an
+    app new tokens in the body (`access`, `refresh`), which it must keep.
     """
 
     name = gettext_lazy("Confirm the authenticator app")
@@ -220,10 +220,8 @@ class TotpConfirmAPIView(StepUpProtectedAPIView):
             access_token=request.auth,
             methods=(assurance.ONE_TIME_CODE,),
         )
-        if not uses_cookies(request):
-            return Response({"recovery_codes": codes, **TokenPairSerializer(pair).data})
-        response = Response({"recovery_codes": codes})
-        set_auth_cookies(response, pair)
+        response = token_pair_response(request, pair)
+        response.data = {"recovery_codes": codes, **response.data}
         return response
 
 

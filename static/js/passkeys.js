@@ -157,7 +157,9 @@
     const field = document.querySelector('input[autocomplete~="webauthn"]');
     if (!field || !PublicKeyCredential.isConditionalMediationAvailable) return;
     PublicKeyCredential.isConditionalMediationAvailable().then((available) => {
-      if (!available) return;
+      // Without the CSRF cookie (gone since the page loaded) the site would
+      // refuse the options: leave the autofill alone, the button still works.
+      if (!available || !readCookie(csrfCookie)) return;
       conditional = new AbortController();
       getAndSend(button, "conditional", conditional.signal).catch((error) => {
         if (error && error.name === "AbortError") return; // the button took over

@@ -615,4 +615,5 @@ class PasskeyStepUpAPIView(NoStoreMixin, APIView):
         )
         set_auth_cookies(response, pair)
         delete_flow_cookie(response, services.PASSKEY_STEP_UP_FLOW)
+        messages.success(request._request, _("Thank you. You can go on."))
         return response

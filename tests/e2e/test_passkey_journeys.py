@@ -6,7 +6,11 @@ that always succeeds), so navigator.credentials.create() and get() run for
 real, through static/js/passkeys.js, under the site's CSP.
 """
 
+from datetime import timedelta
+
 import pytest
+import time_machine
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
@@ -160,3 +164,32 @@ def test_after_the_password_the_passkey_finishes_the_second_step(
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your cart")
     expect(page.get_by_role("status")).to_contain_text("You are logged in.")
+
+
+@at_desktop_and_phone_width
+def test_an_old_login_confirms_with_the_passkey_before_removing_it(
+    page: Page, live_server, settings
+):
+    settings.STEP_UP_MAX_AGE = 60
+    user = User.objects.create_user("older@example.com", PASSWORD)
+    give_a_virtual_authenticator(page)
+    go_and_log_in(page, user.email)
+    add_a_passkey(page, "Tablet")
+
+    # A minute and more later (the server's clock): removing it wants proof.
+    with time_machine.travel(timezone.now() + timedelta(seconds=61), tick=True):
+        page.get_by_role("button", name="Remove Tablet").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Confirm it's you")
+        assert fits_the_window(page)
+        page.get_by_role("button", name="Confirm with a passkey").click()
+
+        expect(page.get_by_role("heading", level=1)).to_have_text("Security")
+        expect(page.get_by_role("status")).to_contain_text("Thank you. You can go on.")
+        assert mfa.passkeys_of(user).exists()
+        page.get_by_role("button", name="Remove Tablet").click()
+        expect(page.get_by_role("status")).to_contain_text(
+            "The passkey has been removed"
+        )
+
+    assert not mfa.passkeys_of(user).exists()
+    assert user.security_events.filter(type="stepped_up").exists()

@@ -82,7 +82,7 @@ def verify_identity(request, *, user: User, password: str = "", code: str = ""):
     if not password and not code:
         raise CredentialsRefused(
             _("Enter your password, or a code from your authenticator app.")
-            if mfa.has_second_factor(user)
+            if mfa.has_authenticator_app(user)
             else _("Enter your password."),
             code="required",
         )

@@ -25,7 +25,11 @@ class LoginForm(forms.Form):
     email = forms.EmailField(
         label=_("Email"),
         max_length=254,
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+        # "webauthn": where the browser offers it, the field's autofill
+        # lists this site's passkeys too (conditional mediation, passkeys.js).
+        widget=forms.EmailInput(
+            attrs={"autofocus": True, "autocomplete": "username webauthn"}
+        ),
     )
     password = forms.CharField(
         label=_("Password"),

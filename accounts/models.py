@@ -117,6 +117,11 @@ class SecurityEvent(models.Model):
         MFA_FAILED = "mfa_failed", _("Wrong code")
         RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
         RECOVERY_CODES_REPLACED = "recovery_codes_replaced", _("New recovery codes")
+        PASSKEY_USED = "passkey_used", _("Passkey used")
+        PASSKEY_COUNTER_REGRESSED = (
+            "passkey_counter_regressed",
+            _("Passkey refused: it may have been copied"),
+        )
 
     user = models.ForeignKey(
         User,
@@ -204,6 +209,11 @@ EVENT_SENTENCES = {
     SecurityEvent.Type.RECOVERY_CODES_REPLACED: _(
         "New recovery codes were made; the old ones no longer work."
     ),
+    SecurityEvent.Type.PASSKEY_USED: _("A passkey was used."),
+    SecurityEvent.Type.PASSKEY_COUNTER_REGRESSED: _(
+        "A passkey was refused: its signature counter went backwards, a sign "
+        "that the key may have been copied."
+    ),
 }
 
 
@@ -213,6 +223,7 @@ METHOD_NAMES = {
     assurance.ONE_TIME_CODE: _("a one-time code"),
     assurance.HARDWARE_KEY: _("a security key"),
     assurance.SOFTWARE_KEY: _("a passkey"),
+    assurance.USER_VERIFIED: _("the device's fingerprint, face or PIN"),
 }
 
 

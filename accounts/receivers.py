@@ -22,7 +22,10 @@ from jwt_sessions.signals import (
     session_stepped_up,
 )
 from mfa import services as mfa
+from mfa.models import Authenticator
 from mfa.signals import (
+    passkey_counter_regressed,
+    passkey_used,
     recovery_code_used,
     recovery_codes_regenerated,
     second_factor_added,
@@ -80,12 +83,54 @@ def record_step_up(sender, session, methods, request=None, **kwargs):
 
 @receiver(second_factor_added)
 def record_second_factor_added(sender, user, authenticator, request=None, **kwargs):
-    services.record_event(Event.MFA_ADDED, user=user, request=request)
+    detail = ""
+    if authenticator.type == Authenticator.Type.WEBAUTHN:
+        detail = _("A passkey was added: “%(name)s”. It logs in on its own.") % {
+            "name": authenticator.name
+        }
+    services.record_event(
+        Event.MFA_ADDED, user=user, request=request, detail=detail[:255]
+    )
 
 
 @receiver(second_factor_removed)
-def record_second_factor_removed(sender, user, type, request=None, **kwargs):
-    services.record_event(Event.MFA_REMOVED, user=user, request=request)
+def record_second_factor_removed(sender, user, type, request=None, name="", **kwargs):
+    detail = ""
+    if type == Authenticator.Type.WEBAUTHN:
+        detail = _("The passkey “%(name)s” was removed.") % {"name": name}
+    services.record_event(
+        Event.MFA_REMOVED, user=user, request=request, detail=detail[:255]
+    )
+
+
+@receiver(passkey_used)
+def record_passkey_used(sender, user, authenticator, request=None, **kwargs):
+    services.record_event(
+        Event.PASSKEY_USED,
+        user=user,
+        request=request,
+        detail=(_("The passkey “%(name)s” was used.") % {"name": authenticator.name})[
+            :255
+        ],
+    )
+
+
+@receiver(passkey_counter_regressed)
+def record_passkey_counter_regressed(
+    sender, user, authenticator, request=None, **kwargs
+):
+    services.record_event(
+        Event.PASSKEY_COUNTER_REGRESSED,
+        user=user,
+        request=request,
+        detail=(
+            _(
+                "The passkey “%(name)s” was refused: its signature counter went "
+                "backwards, a sign that the key may have been copied."
+            )
+            % {"name": authenticator.name}
+        )[:255],
+    )
 
 
 @receiver(recovery_code_used)

@@ -52,6 +52,11 @@ class AdminSite(admin.AdminSite):
                     _(
                         "The admin needs a login with your second factor. Enter a "
                         "code from your authenticator app."
+                    )
+                    if mfa.has_authenticator_app(request.user)
+                    else _(
+                        "The admin needs a login with your second factor. Confirm "
+                        "with your passkey."
                     ),
                 )
                 return HttpResponseRedirect(reauthenticate_url(next_url))

@@ -241,7 +241,7 @@ class ReauthenticateView(LoginRequiredMixin, auth_views.RedirectURLMixin, FormVi
             **super().get_form_kwargs(),
             "user": self.request.user,
             "request": self.request,
-            "with_code": mfa.has_second_factor(self.request.user),
+            "with_code": mfa.has_authenticator_app(self.request.user),
         }
 
     def form_valid(self, form):
@@ -259,7 +259,11 @@ class ReauthenticateView(LoginRequiredMixin, auth_views.RedirectURLMixin, FormVi
         return response
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(next=self.get_redirect_url(), **kwargs)
+        return super().get_context_data(
+            next=self.get_redirect_url(),
+            has_passkey=mfa.passkeys_of(self.request.user).exists(),
+            **kwargs,
+        )
 
 
 class PasswordChangeView(StepUpRequiredMixin, auth_views.PasswordChangeView):

@@ -354,6 +354,25 @@ STEP_UP_CHECKOUT_OVER = env_amount("STEP_UP_CHECKOUT_OVER", "500.00")
 MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", True)
 # What authenticator apps call this site.
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "authsite")
+# Passkeys (WebAuthn): the relying party's id (the host, or a registrable
+# suffix of it, that every passkey is bound to), the origins whose
+# ceremonies are accepted, and the name authenticators show. Locally
+# "localhost" (any port); without DEBUG the first allowed host and its https
+# origin, as CSRF_TRUSTED_ORIGINS. The system checks mfa.E001-E004 refuse
+# an id or origin browsers would not accept for this site.
+WEBAUTHN_RP_ID = os.environ.get(
+    "WEBAUTHN_RP_ID",
+    "localhost"
+    if DEBUG
+    else next((h.lstrip(".") for h in ALLOWED_HOSTS if h != "*"), "localhost"),
+)
+WEBAUTHN_ORIGINS = env_list(
+    "WEBAUTHN_ORIGINS",
+    ["http://localhost:8000", "https://localhost:8000"]
+    if DEBUG
+    else [f"https://{WEBAUTHN_RP_ID}"],
+)
+WEBAUTHN_RP_NAME = os.environ.get("WEBAUTHN_RP_NAME", "authsite")
 
 # --- Auth cookies ------------------------------------------------------------
 # Secure by default. Chromium and Firefox accept Secure cookies, and the

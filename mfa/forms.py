@@ -24,3 +24,16 @@ class CodeForm(forms.Form):
 
 class SetupConfirmForm(CodeForm):
     """The first code of a new authenticator app, which proves it was added."""
+
+
+class PasskeyNameForm(forms.Form):
+    """What to call a passkey, so that its owner knows which one it is."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        required=False,
+        strip=True,
+        help_text=_("Say where it lives, e.g. “Phone” or “Work laptop”."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )

@@ -22,6 +22,9 @@ class Authenticator(models.Model):
     class Type(models.TextChoices):
         TOTP = "totp", _("Authenticator app")
         RECOVERY_CODES = "recovery_codes", _("Recovery codes")
+        # One row per passkey (a WebAuthn credential): its id, public key,
+        # signature counter, transports, backup flags and AAGUID.
+        WEBAUTHN = "webauthn", _("Passkey")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,4 +1,4 @@
-"""Set up, use and remove second factors; the second step of a login.
+"""Set up, use and remove second factors; the second step of a login; passkeys.
 
 The HTML views and the API views both call these. A code (from the
 authenticator app, or a recovery code) is checked like a password: each
@@ -19,14 +19,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from accounts.lockout import lockout_message
 from jwt_sessions import assurance, flows
 from jwt_sessions import services as sessions
+from jwt_sessions.client import describe_user_agent, user_agent
 
-from . import app_settings, recovery, totp, vault
+from . import app_settings, passkeys, recovery, totp, vault
 from .models import Authenticator
 from .signals import (
+    passkey_counter_regressed,
+    passkey_used,
     recovery_code_used,
     recovery_codes_regenerated,
     second_factor_added,
@@ -51,9 +55,13 @@ WRONG_CODE = _lazy(
     "That code is not right. Enter the code your app shows now, or a recovery code."
 )
 
-METHOD_NAMES = {Type.TOTP: "totp", Type.RECOVERY_CODES: "recovery_code"}
+METHOD_NAMES = {
+    Type.TOTP: "totp",
+    Type.RECOVERY_CODES: "recovery_code",
+    Type.WEBAUTHN: "passkey",
+}
 # How a second step may be passed, as the API names them.
-SECOND_FACTOR_METHODS = ["totp", "recovery_code"]
+SECOND_FACTOR_METHODS = ["totp", "recovery_code", "passkey"]
 # How a step-up may be passed.
 REAUTHENTICATION_METHODS = ["password", *SECOND_FACTOR_METHODS]
 
@@ -83,16 +91,27 @@ class AlreadySetUp(Exception):
 
 
 def second_factor_methods(user) -> list[str]:
-    """Return how `user` can pass a second step: "totp", "recovery_code"."""
+    """Return how `user` can pass a second step: "totp", "recovery_code", "passkey"."""
     types = set(Authenticator.objects.of(user).values_list("type", flat=True))
     return [
-        METHOD_NAMES[kind] for kind in (Type.TOTP, Type.RECOVERY_CODES) if kind in types
+        METHOD_NAMES[kind]
+        for kind in (Type.TOTP, Type.RECOVERY_CODES, Type.WEBAUTHN)
+        if kind in types
     ]
 
 
 def has_second_factor(user) -> bool:
-    # Recovery codes come with a factor and stand in for it: alone (once its
-    # factor is removed) they are removed too.
+    """Return whether `user` has an authenticator app or a passkey."""
+    # Recovery codes come with the app and stand in for it: alone (once the
+    # app is removed) they are removed too.
+    return (
+        Authenticator.objects.of(user)
+        .filter(type__in=(Type.TOTP, Type.WEBAUTHN))
+        .exists()
+    )
+
+
+def has_authenticator_app(user) -> bool:
     return Authenticator.objects.of(user).filter(type=Type.TOTP).exists()
 
 
@@ -133,7 +152,7 @@ def _setup_key(user, session_id: str) -> str:
 
 def start_totp_setup(*, user, session_id: str) -> TotpSetup:
     """Draw a new secret for `user`, kept (sealed) until a code confirms it."""
-    if has_second_factor(user):
+    if has_authenticator_app(user):
         raise AlreadySetUp
     secret = totp.new_secret()
     cache.set(_setup_key(user, session_id), vault.seal(secret), timeout=SETUP_MAX_AGE)
@@ -181,7 +200,7 @@ def confirm_totp_setup(*, request, user, session_id: str, code: str) -> list[str
             code="code_incorrect",
         )
     with transaction.atomic():
-        if has_second_factor(user):
+        if has_authenticator_app(user):
             raise AlreadySetUp
         authenticator = Authenticator.objects.create(
             user=user,
@@ -217,7 +236,7 @@ def remove_totp(*, request, user) -> bool:
 
 def regenerate_recovery_codes(*, request, user) -> list[str]:
     """Replace the user's recovery codes with ten new ones; return them."""
-    if not has_second_factor(user):
+    if not has_authenticator_app(user):
         raise CodeRefused(
             _("Set up an authenticator app first: recovery codes stand in for it."),
             code="no_second_factor",
@@ -402,3 +421,273 @@ def finish_login_step(*, request, token, code, replacing=None):
         replacing=replacing,
     )
     return pair, data["next"]
+
+
+# --- Passkeys ---------------------------------------------------------------------
+# Every ceremony's challenge waits in a flow (jwt_sessions.flows), bound to
+# the client that asked for it (the flow cookie, or an app's flow_token),
+# used once and for at most five minutes.
+
+PASSKEY_REGISTER_FLOW = "webauthn-register"
+PASSKEY_LOGIN_FLOW = "webauthn-login"
+PASSKEY_STEP_UP_FLOW = "webauthn-step-up"
+PASSKEY_FLOW_MAX_AGE = 5 * 60
+# Enough for every device a person owns; a bound on what one account stores.
+MAX_PASSKEYS = 20
+
+PASSKEY_REFUSED = _lazy(
+    "That passkey could not be checked. Try again, or log in with your password."
+)
+
+
+class PasskeyRefused(Exception):
+    """A passkey ceremony that proves nothing; nothing was changed."""
+
+    def __init__(self, message, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def passkeys_of(user):
+    return Authenticator.objects.of(user).filter(type=Type.WEBAUTHN)
+
+
+def _challenge_of(data: dict) -> bytes:
+    return base64url_to_bytes(data["challenge"])
+
+
+def _new_challenge() -> tuple[bytes, str]:
+    challenge = passkeys.new_challenge()
+    return challenge, bytes_to_base64url(challenge)
+
+
+def start_passkey_registration(*, user, session_id: str) -> tuple[flows.Flow, dict]:
+    """Begin adding a passkey for `user`; return the flow and create()'s options."""
+    existing = list(passkeys_of(user).values_list("data", flat=True))
+    if len(existing) >= MAX_PASSKEYS:
+        raise PasskeyRefused(
+            _("You have %(count)d passkeys, the most one account keeps. Remove one.")
+            % {"count": MAX_PASSKEYS},
+            code="too_many_passkeys",
+        )
+    # All of a user's passkeys carry one handle, which login checks.
+    handle = (
+        existing[0]["user_handle"]
+        if existing
+        else bytes_to_base64url(passkeys.new_user_handle())
+    )
+    challenge, encoded = _new_challenge()
+    flow = flows.start(
+        PASSKEY_REGISTER_FLOW,
+        {
+            "challenge": encoded,
+            "user_id": user.pk,
+            "sid": str(session_id),
+            "user_handle": handle,
+        },
+        max_age=PASSKEY_FLOW_MAX_AGE,
+    )
+    options = passkeys.registration_options(
+        user=user,
+        user_handle=base64url_to_bytes(handle),
+        challenge=challenge,
+        existing=existing,
+    )
+    return flow, options
+
+
+def finish_passkey_registration(
+    *, request, user, session_id: str, token, credential, name: str = ""
+) -> Authenticator:
+    """Keep the passkey `credential` made for the flow `token`; return it."""
+    # Used up whatever follows: a challenge is answered once.
+    data = flows.finish(PASSKEY_REGISTER_FLOW, token, max_age=PASSKEY_FLOW_MAX_AGE)
+    # Bound to the login session that asked: another browser of the same
+    # user (or another user) holding the token cannot finish it.
+    if data is None or data["user_id"] != user.pk or data["sid"] != str(session_id):
+        raise PasskeyRefused(
+            _("This passkey setup has ended. Start again."), code="passkey_flow_ended"
+        )
+    if not isinstance(credential, dict):
+        raise PasskeyRefused(PASSKEY_REFUSED, code="passkey_refused")
+    try:
+        stored = passkeys.verify_registration(
+            credential=credential, challenge=_challenge_of(data)
+        )
+    except passkeys.CeremonyRefused:
+        raise PasskeyRefused(PASSKEY_REFUSED, code="passkey_refused") from None
+    with transaction.atomic():
+        if Authenticator.objects.filter(
+            type=Type.WEBAUTHN, data__credential_id=stored["credential_id"]
+        ).exists():
+            raise PasskeyRefused(
+                _("This passkey is already registered."), code="passkey_registered"
+            )
+        authenticator = Authenticator.objects.create(
+            user=user,
+            type=Type.WEBAUTHN,
+            name=(name or "").strip()[:100]
+            or _("Passkey on %(device)s")
+            % {"device": describe_user_agent(user_agent(request))},
+            data={**stored, "user_handle": data["user_handle"]},
+        )
+        second_factor_added.send(
+            sender=Authenticator,
+            user=user,
+            authenticator=authenticator,
+            request=request,
+        )
+    return authenticator
+
+
+def rename_passkey(*, user, passkey_id, name: str) -> Authenticator:
+    """Rename one of `user`'s passkeys; raise Authenticator.DoesNotExist."""
+    passkey = passkeys_of(user).get(pk=passkey_id)
+    passkey.name = name.strip()[:100] or passkey.name
+    passkey.save(update_fields=["name"])
+    return passkey
+
+
+def remove_passkey(*, request, user, passkey_id) -> None:
+    """Remove one of `user`'s passkeys; raise Authenticator.DoesNotExist."""
+    with transaction.atomic():
+        passkey = passkeys_of(user).select_for_update().get(pk=passkey_id)
+        passkey.delete()
+        second_factor_removed.send(
+            sender=Authenticator,
+            user=user,
+            type=Type.WEBAUTHN,
+            name=passkey.name,
+            request=request,
+        )
+
+
+def start_passkey_login() -> tuple[flows.Flow, dict]:
+    """Begin a login with a passkey alone; the same options for everyone."""
+    challenge, encoded = _new_challenge()
+    flow = flows.start(
+        PASSKEY_LOGIN_FLOW, {"challenge": encoded}, max_age=PASSKEY_FLOW_MAX_AGE
+    )
+    return flow, passkeys.authentication_options(challenge=challenge)
+
+
+def start_passkey_step_up(*, user, session_id: str) -> tuple[flows.Flow, dict]:
+    """Begin proving again, with a passkey, who the user of a login is."""
+    stored = list(passkeys_of(user).values_list("data", flat=True))
+    if not stored:
+        raise PasskeyRefused(_("You have no passkey."), code="no_passkey")
+    challenge, encoded = _new_challenge()
+    flow = flows.start(
+        PASSKEY_STEP_UP_FLOW,
+        {"challenge": encoded, "user_id": user.pk, "sid": str(session_id)},
+        max_age=PASSKEY_FLOW_MAX_AGE,
+    )
+    return flow, passkeys.authentication_options(challenge=challenge, allowed=stored)
+
+
+def _verify_passkey_assertion(*, request, challenge: bytes, credential, owner=None):
+    """Check an assertion against the passkey it names; return (user, methods).
+
+    `owner`, when given, is the only user whose passkey may answer. Nothing
+    is changed unless the assertion is good, except that a genuine one whose
+    counter went backwards is reported (passkey_counter_regressed).
+    """
+    credential_id = passkeys.credential_id_of(credential)
+    if credential_id is None:
+        raise PasskeyRefused(PASSKEY_REFUSED, code="passkey_refused")
+    with transaction.atomic():
+        passkey = (
+            Authenticator.objects.select_for_update()
+            .select_related("user")
+            .filter(type=Type.WEBAUTHN, data__credential_id=credential_id)
+            .first()
+        )
+        if (
+            passkey is None
+            or not passkey.user.is_active
+            or (owner is not None and passkey.user_id != owner.pk)
+            # The handle the authenticator keeps with the credential must be
+            # the one given to its owner: a credential answering for another
+            # account proves nothing about either.
+            or passkeys.user_handle_of(credential) != passkey.data.get("user_handle")
+        ):
+            raise PasskeyRefused(PASSKEY_REFUSED, code="passkey_refused")
+        try:
+            assertion = passkeys.verify_assertion(
+                credential=credential, challenge=challenge, stored=passkey.data
+            )
+        except passkeys.CeremonyRefused:
+            assertion = None
+        if assertion is not None:
+            passkey.data["sign_count"] = assertion.new_sign_count
+            passkey.data["backup_state"] = assertion.backed_up
+            passkey.last_used_at = timezone.now()
+            passkey.save(update_fields=["data", "last_used_at"])
+            passkey_used.send(
+                sender=Authenticator,
+                user=passkey.user,
+                authenticator=passkey,
+                request=request,
+            )
+            return passkey.user, passkeys.methods_of(passkey.data)
+    if passkeys.is_counter_regression(
+        credential=credential, challenge=challenge, stored=passkey.data
+    ):
+        # A counter that goes backwards means two copies of one key
+        # (WebAuthn section 6.1.1): refused, and told to the owner and staff.
+        passkey_counter_regressed.send(
+            sender=Authenticator,
+            user=passkey.user,
+            authenticator=passkey,
+            request=request,
+        )
+    raise PasskeyRefused(PASSKEY_REFUSED, code="passkey_refused")
+
+
+def finish_passkey_login(*, request, token, credential, login_step_token=None):
+    """Log in with a passkey's assertion for the flow `token`.
+
+    Return (user, methods, next) for the caller to log in with. A
+    browser in the login's second step (after a password) gives that step's
+    token: the login then joins the password to the passkey and goes where
+    the password step was going, and the step is finished.
+    """
+    data = flows.finish(PASSKEY_LOGIN_FLOW, token, max_age=PASSKEY_FLOW_MAX_AGE)
+    if data is None:
+        raise PasskeyRefused(
+            _("This passkey login has ended. Try again."), code="passkey_flow_ended"
+        )
+    step = (
+        flows.read(LOGIN_FLOW, login_step_token, max_age=LOGIN_FLOW_MAX_AGE)
+        if login_step_token
+        else None
+    )
+    user, methods = _verify_passkey_assertion(
+        request=request, challenge=_challenge_of(data), credential=credential
+    )
+    next_url = ""
+    if (
+        step is not None
+        and step["user_id"] == user.pk
+        and flows.finish(LOGIN_FLOW, login_step_token, max_age=LOGIN_FLOW_MAX_AGE)
+    ):
+        methods = (*step["methods"], *methods)
+        next_url = step["next"]
+    return user, methods, next_url
+
+
+def finish_passkey_step_up(*, request, user, session_id: str, token, credential):
+    """Check a passkey of `user` for the step-up flow `token`; return its amr."""
+    data = flows.finish(PASSKEY_STEP_UP_FLOW, token, max_age=PASSKEY_FLOW_MAX_AGE)
+    if data is None or data["user_id"] != user.pk or data["sid"] != str(session_id):
+        raise PasskeyRefused(
+            _("This confirmation has ended. Try again."), code="passkey_flow_ended"
+        )
+    _owner, methods = _verify_passkey_assertion(
+        request=request,
+        challenge=_challenge_of(data),
+        credential=credential,
+        owner=user,
+    )
+    return methods

@@ -6,7 +6,7 @@ from django.dispatch import Signal
 second_factor_added = Signal()
 
 # A second factor was removed: `user`, `type` (an Authenticator.Type),
-# `request`.
+# `request`; `name` for a passkey.
 second_factor_removed = Signal()
 
 # A recovery code was used to log in or step up: `user`, `remaining` (how
@@ -15,3 +15,12 @@ recovery_code_used = Signal()
 
 # New recovery codes replaced the old ones: `user`, `request`.
 recovery_codes_regenerated = Signal()
+
+# A passkey logged in or confirmed a login: `user`, `authenticator`,
+# `request`.
+passkey_used = Signal()
+
+# A genuine signature of a passkey came with a signature counter that went
+# backwards (the key may have been copied); the login was refused: `user`,
+# `authenticator`, `request`.
+passkey_counter_regressed = Signal()

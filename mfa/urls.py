@@ -16,6 +16,17 @@ urlpatterns = [
         views.RecoveryCodesView.as_view(),
         name="recovery-codes",
     ),
+    path("security/passkeys/add/", views.PasskeyAddView.as_view(), name="passkey-add"),
+    path(
+        "security/passkeys/<int:pk>/rename/",
+        views.PasskeyRenameView.as_view(),
+        name="passkey-rename",
+    ),
+    path(
+        "security/passkeys/<int:pk>/remove/",
+        views.PasskeyRemoveView.as_view(),
+        name="passkey-remove",
+    ),
 ]
 
 api_urlpatterns = [
@@ -29,5 +40,45 @@ api_urlpatterns = [
         "mfa/recovery-codes/",
         api.RecoveryCodesAPIView.as_view(),
         name="mfa-recovery-codes",
+    ),
+    path("passkeys/", api.PasskeyListAPIView.as_view(), name="passkeys"),
+    path("passkeys/<int:pk>/", api.PasskeyAPIView.as_view(), name="passkey"),
+    path(
+        "passkeys/register/options/",
+        api.PasskeyRegisterOptionsAPIView.as_view(),
+        name="passkey-register-options",
+    ),
+    path(
+        "passkeys/register/",
+        api.PasskeyRegisterAPIView.as_view(),
+        name="passkey-register",
+    ),
+    path(
+        "passkeys/login/options/",
+        api.CookiePasskeyLoginOptionsAPIView.as_view(),
+        name="passkey-login-options",
+    ),
+    path(
+        "passkeys/login/", api.CookiePasskeyLoginAPIView.as_view(), name="passkey-login"
+    ),
+    path(
+        "passkeys/reauthenticate/options/",
+        api.PasskeyStepUpOptionsAPIView.as_view(),
+        name="passkey-reauthenticate-options",
+    ),
+    path(
+        "passkeys/reauthenticate/",
+        api.PasskeyStepUpAPIView.as_view(),
+        name="passkey-reauthenticate",
+    ),
+    path(
+        "app/passkeys/login/options/",
+        api.AppPasskeyLoginOptionsAPIView.as_view(),
+        name="app-passkey-login-options",
+    ),
+    path(
+        "app/passkeys/login/",
+        api.AppPasskeyLoginAPIView.as_view(),
+        name="app-passkey-login",
     ),
 ]

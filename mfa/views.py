@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -26,10 +26,12 @@ from jwt_sessions.cookies import delete_flow_cookie, read_flow_cookie, set_auth_
 from jwt_sessions.views import StepUpRequiredMixin
 
 from . import services
-from .forms import CodeForm, SetupConfirmForm
+from .forms import CodeForm, PasskeyNameForm, SetupConfirmForm
+from .models import Authenticator
 
 
-def _safe_next(request, url: str) -> str:
+def safe_next(request, url: str) -> str:
+    """Return `url` if it stays on this site, else the dashboard."""
     if url and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -78,7 +80,7 @@ class LoginStepView(FormView):
             if isinstance(refused, services.CodesLockedOut):
                 return lockout_response(self.request, response.render())
             return response
-        response = HttpResponseRedirect(_safe_next(self.request, next_url))
+        response = HttpResponseRedirect(safe_next(self.request, next_url))
         set_auth_cookies(response, pair)
         delete_flow_cookie(response, services.LOGIN_FLOW)
         messages.success(self.request, _("You are logged in."))
@@ -102,7 +104,8 @@ class SecurityView(LoginRequiredMixin, TemplateView):
         token = authenticate_cookies(self.request).access_token
         auth = assurance.Assurance.of(token) if token is not None else None
         return super().get_context_data(
-            has_totp=services.has_second_factor(user),
+            has_totp=services.has_authenticator_app(user),
+            passkeys=services.passkeys_of(user),
             recovery_codes_left=services.recovery_codes_left(user),
             login_level=auth.level if auth is not None else None,
             **kwargs,
@@ -119,7 +122,8 @@ class TotpSetupView(LoginRequiredMixin, StepUpRequiredMixin, FormView):
     template_name = "mfa/totp_setup.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and services.has_second_factor(request.user):
+        user = request.user
+        if user.is_authenticated and services.has_authenticator_app(user):
             messages.info(request, _("You already have an authenticator app."))
             return redirect("mfa:security")
         return super().dispatch(request, *args, **kwargs)
@@ -199,3 +203,64 @@ class RecoveryCodesView(LoginRequiredMixin, StepUpRequiredMixin, View):
         return TemplateResponse(
             request, "mfa/recovery_codes.html", {"codes": codes, "new_app": False}
         )
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class PasskeyAddView(LoginRequiredMixin, StepUpRequiredMixin, FormView):
+    """Add a passkey: name it, then the browser makes it (passkeys.js)."""
+
+    form_class = PasskeyNameForm
+    template_name = "mfa/passkey_add.html"
+
+    def form_valid(self, form):
+        # Reached only without JavaScript: the ceremony needs the browser's
+        # navigator.credentials, which only the script can call.
+        form.add_error(
+            None,
+            _(
+                "Your browser did not run this page's script, which creating a "
+                "passkey needs. Turn JavaScript on, or use another browser."
+            ),
+        )
+        return self.form_invalid(form)
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class PasskeyRenameView(LoginRequiredMixin, View):
+    """Rename one of the user's passkeys (no recent login needed)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        form = PasskeyNameForm(request.POST)
+        if form.is_valid() and form.cleaned_data["name"]:
+            try:
+                services.rename_passkey(
+                    user=request.user, passkey_id=pk, name=form.cleaned_data["name"]
+                )
+            except Authenticator.DoesNotExist:
+                raise Http404(_("You have no passkey with that id.")) from None
+            messages.success(request, _("The passkey has been renamed."))
+        else:
+            messages.error(
+                request, _("Give the passkey a name of 100 characters or less.")
+            )
+        return redirect("mfa:security")
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class PasskeyRemoveView(LoginRequiredMixin, StepUpRequiredMixin, View):
+    """Remove one of the user's passkeys."""
+
+    http_method_names = ["post"]
+    step_up_return_url = "mfa:security"
+
+    def post(self, request, pk):
+        try:
+            services.remove_passkey(request=request, user=request.user, passkey_id=pk)
+        except Authenticator.DoesNotExist:
+            raise Http404(_("You have no passkey with that id.")) from None
+        messages.success(
+            request, _("The passkey has been removed: it no longer logs you in.")
+        )
+        return redirect("mfa:security")

@@ -25,7 +25,7 @@ def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     user = User.objects.get(email=email)
-    if mfa.has_second_factor(user):
+    if mfa.has_authenticator_app(user):
         expect(page.get_by_role("heading", level=1)).to_have_text("Enter your code")
         page.get_by_label("Code").fill(next_code(user))
         page.get_by_role("button", name="Log in").click()

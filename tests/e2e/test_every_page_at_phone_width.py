@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from jwt_sessions.models import Session
+from mfa.models import Authenticator
 from shop import services as shop_services
 from shop.models import Cart, Product
 from tests.helpers.clients import PASSWORD
@@ -43,6 +44,8 @@ NOT_PAGES = {
     "accounts:sessions-end-all": "a form's POST",
     "mfa:totp-remove": "a form's POST",
     "mfa:recovery-codes": "a form's POST",
+    "mfa:passkey-rename": "a form's POST",
+    "mfa:passkey-remove": "a form's POST",
     "shop:add-to-cart": "a form's POST",
     "shop:cart-item": "a form's POST",
     "shop:cart-item-remove": "a form's POST",
@@ -190,6 +193,14 @@ def test_every_page_fits_a_phone_screen_without_sideways_scrolling(context_facto
     anonymous = context_factory().new_page()
     member = context_factory().new_page()
     go_and_log_in(member, MEMBER)
+    # After the password login (a passkey would make it ask for one): the
+    # security page then lists it, with a name long enough to wrap.
+    passkey = Authenticator.objects.create(
+        user=site["member"],
+        type=Authenticator.Type.WEBAUTHN,
+        name="The phone in the drawer of the kitchen, with a long name",
+        data={"credential_id": "AAAA", "public_key": "AAAA", "user_handle": "AA"},
+    )
     staff = context_factory().new_page()
     go_and_log_in(staff, STAFF)
 
@@ -227,6 +238,7 @@ def test_every_page_fits_a_phone_screen_without_sideways_scrolling(context_facto
             reverse("accounts:password_change"),
             reverse("mfa:security"),
             reverse("mfa:totp-setup"),
+            reverse("mfa:passkey-add"),
             reverse("accounts:reauthenticate") + "?next=/accounts/password/change/",
             reverse("accounts:logout"),
             reverse("accounts:login"),
@@ -254,6 +266,16 @@ def test_every_page_fits_a_phone_screen_without_sideways_scrolling(context_facto
             reverse("api:mfa-totp"),
             reverse("api:mfa-totp-confirm"),
             reverse("api:mfa-recovery-codes"),
+            reverse("api:passkeys"),
+            reverse("api:passkey", args=(passkey.pk,)),
+            reverse("api:passkey-register-options"),
+            reverse("api:passkey-register"),
+            reverse("api:passkey-login-options"),
+            reverse("api:passkey-login"),
+            reverse("api:passkey-reauthenticate-options"),
+            reverse("api:passkey-reauthenticate"),
+            reverse("api:app-passkey-login-options"),
+            reverse("api:app-passkey-login"),
             reverse("api:register"),
             reverse("api:token"),
             reverse("api:token-refresh"),

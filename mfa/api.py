@@ -24,6 +24,7 @@ from jwt_sessions.api import (
     NoStoreMixin,
     TokenFlowAPIView,
     token_pair_response,
+    uses_cookies,
 )
 from jwt_sessions.authentication import read_refresh_cookie
 from jwt_sessions.cookies import (

@@ -340,7 +340,7 @@ def _credential(request) -> dict:
     return {
         key: value
         for key, value in request.data.items()
-        if key not in ("name", "flow_token", "next")
+        if key not in ("name", "flow_token", "mfa_flow_token", "next")
     }
 
 
@@ -537,17 +537,28 @@ class AppPasskeyLoginOptionsAPIView(TokenFlowAPIView):
 
 
 class AppPasskeyLoginAPIView(TokenFlowAPIView):
-    """Log an app in with a passkey alone: the credential and the flow_token."""
+    """Log an app in with a passkey: the credential and the flow_token.
+
+    Alone, or as the second step of a password login: then the body also
+    carries `mfa_flow_token`, the `flow_token` POST /api/app/token/ answered
+    with `mfa_required`, and the login counts the password too.
+    """
 
     name = gettext_lazy("Log an app in with a passkey")
 
     @extend_schema(request=CREDENTIAL, responses=TokenPairSerializer)
     def post(self, request):
+        step = (
+            request.data.get("mfa_flow_token")
+            if isinstance(request.data, dict)
+            else None
+        )
         try:
             user, methods, _next = services.finish_passkey_login(
                 request=request,
                 token=_flow_token(request, services.PASSKEY_LOGIN_FLOW, for_app=True),
                 credential=_credential(request),
+                login_step_token=step if isinstance(step, str) else None,
             )
         except services.PasskeyRefused as refused:
             raise _refusal(refused) from None

@@ -265,6 +265,34 @@ def test_an_app_logs_in_with_a_passkey_and_gets_its_tokens_in_the_body(
     assert not app_client.cookies.get(settings.JWT_COOKIE_ACCESS_NAME)
 
 
+def test_an_app_finishes_a_password_login_with_a_passkey(passkey, app_client, user):
+    first = post_json(
+        app_client, "api:app-token", {"email": user.email, "password": PASSWORD}
+    ).json()
+    assert first["mfa_required"] is True and "passkey" in first["methods"]
+    options = post_json(app_client, "api:app-passkey-login-options").json()
+
+    response = post_json(
+        app_client,
+        "api:app-passkey-login",
+        {
+            **passkey.get(options["options"]),
+            "flow_token": options["flow_token"],
+            "mfa_flow_token": first["flow_token"],
+        },
+    )
+
+    assert response.status_code == 200, response.content
+    assert "pwd" in claims(response.json()["access"])["amr"]
+    # The password's second step is over: its token logs nobody in again.
+    again = post_json(
+        app_client,
+        "api:app-token-mfa",
+        {"code": "000000", "flow_token": first["flow_token"]},
+    )
+    assert again.json()["code"] == "mfa_flow_ended"
+
+
 def test_a_passkey_without_user_verification_is_refused(passkey, fresh_browser):
     response = passkey_login(fresh_browser, passkey, verified=False)
 

@@ -48,6 +48,8 @@ def fill_path(path, operation_id, world, session_id):
         "cart_items": world["item"].pk,
         "orders": world["order"].pk,
         "sessions": session_id,
+        # No passkey: its 404 must not be stored either.
+        "passkeys": 999_999,
     }
     if "{id}" not in path:
         return path

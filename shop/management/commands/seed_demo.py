@@ -137,6 +137,11 @@ class Command(BaseCommand):
                 user.save()
                 role = "staff user" if is_staff else "demo user"
                 self.stdout.write(f"  {role:<10} {email} / {password}")
+            if getattr(settings, "MFA_REQUIRED_FOR_STAFF", True):
+                self.stdout.write(
+                    "  The admin asks staff for a second factor: set one up at "
+                    "/accounts/security/ (or run with MFA_REQUIRED_FOR_STAFF=0)."
+                )
             # Keyed by slug, so running it again resets the demo products
             # (price, stock, description) instead of adding copies.
             for slug, name, price, stock, description in DEMO_PRODUCTS:

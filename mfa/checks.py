@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
 
 from . import app_settings
 
@@ -94,3 +95,17 @@ def check_webauthn_settings(app_configs, **kwargs):
                 )
             )
     return errors
+
+
+def ensure_webauthn_settings_usable() -> None:
+    """Raise ImproperlyConfigured with the fix if passkeys could not work.
+
+    The system check stops `manage.py check`, migrate and runserver; the
+    WSGI and ASGI modules call this so that gunicorn and uvicorn do not
+    start either.
+    """
+    errors = check_webauthn_settings(None)
+    if errors:
+        raise ImproperlyConfigured(
+            " ".join(f"{error.msg} {error.hint} ({error.id})" for error in errors)
+        )

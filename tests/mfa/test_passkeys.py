@@ -5,6 +5,9 @@ answers the site verifies with py_webauthn, as it verifies a real one. Every
 refusal is checked to change nothing: no session, no new sign count.
 """
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import jwt
@@ -708,3 +711,29 @@ def test_the_check_refuses_an_rp_id_or_origin_browsers_would(
     settings.WEBAUTHN_ORIGINS = origins
 
     assert check_ids() == expected
+
+
+def test_the_app_servers_refuse_to_start_with_settings_no_passkey_works_with(
+    tmp_path,
+):
+    # gunicorn and uvicorn run no system check: the WSGI module refuses.
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "authsite.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "WEBAUTHN_RP_ID": "evil.example",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "createcachetable"], env=env, check=True
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import authsite.wsgi"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "WEBAUTHN_RP_ID 'evil.example'" in result.stderr
+    assert "(mfa.E001)" in result.stderr

@@ -10,10 +10,10 @@ from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -30,7 +30,7 @@ from jwt_sessions.authentication import (
 from jwt_sessions.cookies import delete_auth_cookies, set_auth_cookies, set_flow_cookie
 from jwt_sessions.flows import Flow
 from jwt_sessions.models import Session
-from jwt_sessions.views import StepUpRequiredMixin
+from jwt_sessions.views import StepUpRequiredMixin, safe_next
 from mfa import services as mfa
 
 from . import services
@@ -124,13 +124,7 @@ class LogoutView(TemplateView):
 
     def get_success_url(self):
         next_url = self.request.POST.get("next") or self.request.GET.get("next")
-        if next_url and url_has_allowed_host_and_scheme(
-            next_url,
-            allowed_hosts={self.request.get_host()},
-            require_https=self.request.is_secure(),
-        ):
-            return next_url
-        return resolve_url("/")
+        return safe_next(self.request, next_url, default="/")
 
 
 class SessionListView(LoginRequiredMixin, TemplateView):

@@ -7,7 +7,8 @@ proved it. A step-up (services.step_up) proves it again and mints a new pair
 on the same session.
 
 A view declares what it needs as a `Requirement` (how recent, how strong);
-`satisfies()` is the one check that pages (views.StepUpRequiredMixin)
+`authentication.login_satisfies()` is the one check that pages
+(views.StepUpRequiredMixin)
 and the API (permissions.RecentAuthentication) both make. A page then sends
 the user to log in again, more strongly, and back; the API answers RFC
 9470's challenge (`WWW-Authenticate: Bearer
@@ -132,8 +133,3 @@ class Requirement:
 # What every sensitive action of this site asks unless it says otherwise: a
 # login proved within STEP_UP_MAX_AGE seconds.
 RECENT_LOGIN = Requirement()
-
-
-def satisfies(token, requirement: Requirement) -> bool:
-    """Return whether the login of `token` (None: no login) meets `requirement`."""
-    return token is not None and requirement.is_met_by(Assurance.of(token))

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -37,6 +38,15 @@ def jwks(request):
     return response
 
 
+def safe_next(request, url: str, *, default="dashboard") -> str:
+    """Return `url` if it stays on this site, else `default` (a URL or its name)."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return resolve_url(default)
+
+
 def reauthenticate_url(next_url: str) -> str:
     """Return the page that asks for proof again, then goes on to `next_url`."""
     return (
@@ -52,7 +62,7 @@ class StepUpRequiredMixin:
     (by default a login proved within STEP_UP_MAX_AGE seconds); the user
     comes back to the page asked for or, after a form's POST, to
     `step_up_return_url` (the page that holds the form) and finds it as
-    they left it. The same check as the API's (assurance.satisfies).
+    they left it. The same check as the API's (authentication.login_satisfies).
     """
 
     step_up_requirement = assurance.RECENT_LOGIN

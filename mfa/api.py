@@ -39,10 +39,10 @@ from jwt_sessions.serializers import (
     TokenPairExpirySerializer,
     TokenPairSerializer,
 )
+from jwt_sessions.views import safe_next
 
 from . import services
 from .models import Authenticator
-from .views import safe_next
 
 FLOW_ENDED = gettext_lazy(
     "This login's second step has ended (it waited too long, was used, or "

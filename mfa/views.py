@@ -5,9 +5,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -23,20 +21,11 @@ from jwt_sessions.authentication import (
     read_refresh_cookie,
 )
 from jwt_sessions.cookies import delete_flow_cookie, read_flow_cookie, set_auth_cookies
-from jwt_sessions.views import StepUpRequiredMixin
+from jwt_sessions.views import StepUpRequiredMixin, safe_next
 
 from . import services
 from .forms import CodeForm, PasskeyNameForm, SetupConfirmForm
 from .models import Authenticator
-
-
-def safe_next(request, url: str) -> str:
-    """Return `url` if it stays on this site, else the dashboard."""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return reverse("dashboard")
 
 
 @method_decorator(

@@ -14,6 +14,9 @@ from tests.helpers.clients import PASSWORD
 def test_csrf_failure_after_a_long_idle_tab_asks_to_reload(page):
     User.objects.create_user("idle@example.com", PASSWORD)
     page.goto("/accounts/login/")
+    # The passkey autofill asks for its options once the page has loaded
+    # (a tab left open did so long ago): let that finish first.
+    page.wait_for_load_state("networkidle")
     # What a tab left open for long meets: its CSRF cookie is gone.
     page.context.clear_cookies()
     page.get_by_label("Email").fill("idle@example.com")

@@ -308,6 +308,9 @@ def test_every_page_fits_a_phone_screen_without_sideways_scrolling(context_facto
 
     # The page that says a form expired (its CSRF cookie was gone).
     anonymous.goto(reverse("accounts:login"))
+    # The page's passkey autofill asks for its options once the page has
+    # loaded: let that finish, or the cookies go in the middle of it.
+    anonymous.wait_for_load_state("networkidle")
     anonymous.context.clear_cookies()
     anonymous.get_by_label("Email").fill(MEMBER)
     anonymous.get_by_label("Password").fill(PASSWORD)

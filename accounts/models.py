@@ -62,6 +62,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Unselect this instead of deleting accounts."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    email_verified_at = models.DateTimeField(
+        _("email verified at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When its owner proved the address is theirs (a link sent to it, "
+            "or an identity provider that vouches for it). Empty: not verified."
+        ),
+    )
 
     objects = UserManager()
 
@@ -96,6 +105,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = normalize_email(self.email)
+
+    @property
+    def email_is_verified(self) -> bool:
+        """Say whether the owner has proved that the email address is theirs."""
+        return self.email_verified_at is not None
 
 
 class SecurityEvent(models.Model):

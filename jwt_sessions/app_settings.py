@@ -56,6 +56,18 @@ class JWTSessionSettings:
         """Forget every value read, so the next use reads the settings again."""
         self.values.clear()
 
+    def derived(self, name: str, compute):
+        """Return compute(), remembered as a setting is, until the settings change.
+
+        For what every request needs and the settings alone decide (the
+        token backend, say): a dictionary lookup instead of building it.
+        """
+        try:
+            return self.values[name]
+        except KeyError:
+            value = self.values[name] = compute()
+            return value
+
     def _setting(self, name: str, default):
         return getattr(settings, self.prefix + name, default)
 

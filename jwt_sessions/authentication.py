@@ -6,13 +6,13 @@ which serves HTML pages and the admin, and by `JWTCookieAuthentication`, which
 serves DRF. `JWTBearerAuthentication` serves clients that send the header.
 """
 
+import copy
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, CSRFCheck
@@ -43,21 +43,42 @@ class TokenUser(SimpleLazyObject):
     answer.
     """
 
-    def __init__(self, user_id):
-        self.__dict__["_user_id"] = user_id
-        super().__init__(partial(_load_user, user_id))
-
-    @property
-    def pk(self):
-        return self._user_id
-
-    id = pk
     is_active = True
     is_authenticated = True
     is_anonymous = False
 
+    def __init__(self, user_id):
+        # What SimpleLazyObject.__init__ sets, and the id as plain attributes
+        # (read as such, not through a property): every request authenticated
+        # by a token makes one.
+        self.__dict__.update(pk=user_id, id=user_id, _wrapped=empty)
+
+    def _setup(self):
+        self._wrapped = _load_user(self.pk)
+
     def __bool__(self):
         return True
+
+    def __repr__(self):
+        if self._wrapped is empty:
+            return f"<TokenUser: user {self.pk}, not loaded>"
+        return f"<TokenUser: {self._wrapped!r}>"
+
+    def __copy__(self):
+        if self._wrapped is empty:
+            return type(self)(self.pk)
+        return copy.copy(self._wrapped)
+
+    def __deepcopy__(self, memo):
+        if self._wrapped is empty:
+            result = memo[id(self)] = type(self)(self.pk)
+            return result
+        return copy.deepcopy(self._wrapped, memo)
+
+
+# The header a Bearer token comes in, as WSGI names it (SimpleJWT's default,
+# which checks.py keeps: its SIMPLE_JWT settings are refused).
+AUTHORIZATION = "HTTP_AUTHORIZATION"
 
 
 def _load_user(user_id):
@@ -70,13 +91,16 @@ def get_token_user(token: AccessToken) -> TokenUser | None:
     # row is not read: a revoked session, a deactivated user (whose sessions
     # end when they are deactivated) or a changed password (which ends every
     # session) is refused on the very next request, in every process.
-    user_id = session_state.active_session_user_id(token[SESSION_ID_CLAIM])
-    if user_id is None or str(user_id) != token[USER_ID_CLAIM]:
+    claims = token.payload
+    user_id = session_state.active_session_user_id(claims[SESSION_ID_CLAIM])
+    if user_id is None or str(user_id) != claims[USER_ID_CLAIM]:
         return None
     return TokenUser(user_id)
 
 
-@dataclass(frozen=True)
+# Not frozen (whose __init__ goes through object.__setattr__ for each field):
+# one is made per request and none is changed after.
+@dataclass
 class CookieAuthentication:
     """What the auth cookies of one request amount to."""
 
@@ -208,6 +232,13 @@ class JWTBearerAuthentication(JWTAuthentication):
         # Not SimpleJWT's, which looks up the user model for the get_user()
         # replaced below: DRF makes an instance for every request.
         super(JWTAuthentication, self).__init__()
+
+    def authenticate(self, request):
+        # Not my scheme, said before SimpleJWT reads and encodes the header:
+        # a browser's requests (cookies) have none.
+        if AUTHORIZATION not in request.META:
+            return None
+        return super().authenticate(request)
 
     def get_validated_token(self, raw_token):
         try:

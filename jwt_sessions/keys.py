@@ -124,7 +124,10 @@ def get_key_set() -> KeySet:
     """Return the key set of the current settings; raise KeySetError if unusable."""
     algorithm = configured_algorithm()
     if algorithm in HMAC_ALGORITHMS:
-        return _hmac_key_set(algorithm, app_settings.SIGNING_KEY)
+        # The settings alone decide it (every request asks).
+        return app_settings.derived(
+            "HMAC key set", lambda: _hmac_key_set(algorithm, app_settings.SIGNING_KEY)
+        )
     if algorithm not in ASYMMETRIC_ALGORITHMS:
         raise KeySetError(
             f"JWT_ALGORITHM is {algorithm!r}, which this site does not support.",

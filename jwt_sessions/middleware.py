@@ -14,6 +14,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.http import http_date
 
 from .authentication import (
+    AUTHORIZATION,
     authenticate_cookies,
     cookie_authentication_if_done,
     has_auth_cookies,
@@ -136,7 +137,7 @@ class JWTAuthenticationMiddleware(AuthenticationMiddleware):
             tell_to_log_in(request)
         if (
             has_auth_cookies(request)
-            or "HTTP_AUTHORIZATION" in request.META
+            or AUTHORIZATION in request.META
             or sets_auth_cookies(response)
         ):
             # Whatever answers a credentialed request, or carries tokens,

@@ -10,6 +10,7 @@ verified, and `StrictTokenBackend.decode` the one place a token is checked.
 import itertools
 import json
 import re
+import time
 import uuid
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -258,12 +259,29 @@ def _backend_for(
 
 def get_token_backend() -> StrictTokenBackend:
     """Return the backend for the current JWT_* settings."""
+    return app_settings.derived("token backend", _current_backend)
+
+
+def _current_backend() -> StrictTokenBackend:
     return _backend_for(
         app_settings.ALGORITHM,
         app_settings.AUDIENCE,
         app_settings.ISSUER,
         app_settings.LEEWAY,
     )
+
+
+class _NowWhenAsked:
+    """A token's current_time, read from the clock only if something asks."""
+
+    # Not a data descriptor: Token.__init__ sets the attribute itself, as
+    # SimpleJWT does; a token remembered by verified_access_token() has none
+    # until it is read (nothing in a request's authentication reads it).
+    def __get__(self, token, owner=None):
+        if token is None:
+            return self
+        now = token.__dict__["current_time"] = aware_utcnow()
+        return now
 
 
 class LiveSettingsMixin:
@@ -274,6 +292,7 @@ class LiveSettingsMixin:
     # signed by the key its session records, even if another key became
     # active in between.
     kid: str | None = None
+    current_time = _NowWhenAsked()
 
     def __str__(self) -> str:
         # Claims in one fixed order, so that the same claims always give the
@@ -369,6 +388,7 @@ class RefreshToken(LiveSettingsMixin, tokens.RefreshToken):
 # Bounded: the oldest are dropped first. It holds nothing a request did not
 # already bring, in memory only.
 VERIFIED_ACCESS_TOKENS_MAX = 10_000
+# raw token -> (claims, key set, backend, time.time() it is refused from)
 _verified_access_tokens: dict[str, tuple] = {}
 
 
@@ -381,21 +401,28 @@ def verified_access_token(raw) -> AccessToken:
     backend = get_token_backend()
     key_set = keys.get_key_set()
     hit = _verified_access_tokens.get(raw) if isinstance(raw, str) else None
-    if hit is not None and hit[1] is key_set and hit[2] is backend:
-        token = AccessToken.__new__(AccessToken)
-        token.token = raw
-        token.current_time = aware_utcnow()
-        # PyJWT's own rule: expired once exp <= now - leeway.
-        leeway = backend.get_leeway().total_seconds()
-        if hit[0]["exp"] > token.current_time.timestamp() - leeway:
-            token.payload = dict(hit[0])
-            return token
-        del _verified_access_tokens[raw]
+    if hit is not None:
+        claims, verified_with, verified_by, refused_from = hit
+        if verified_with is key_set and verified_by is backend:
+            if time.time() < refused_from:
+                token = AccessToken.__new__(AccessToken)
+                token.token = raw
+                token.payload = dict(claims)
+                return token
+            del _verified_access_tokens[raw]
     token = AccessToken(raw)
     if len(_verified_access_tokens) >= VERIFIED_ACCESS_TOKENS_MAX:
         for oldest in list(
             itertools.islice(_verified_access_tokens, VERIFIED_ACCESS_TOKENS_MAX // 10)
         ):
             _verified_access_tokens.pop(oldest, None)
-    _verified_access_tokens[raw] = (dict(token.payload), key_set, backend)
+    # PyJWT's own rule: expired once exp <= now - leeway, that is from
+    # exp + leeway on.
+    refused_from = token.payload["exp"] + backend.get_leeway().total_seconds()
+    _verified_access_tokens[raw] = (
+        dict(token.payload),
+        key_set,
+        backend,
+        refused_from,
+    )
     return token

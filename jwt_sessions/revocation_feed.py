@@ -179,8 +179,11 @@ class _PingedFeed:
     def _keep_pinging(self) -> None:
         """Send the PING due and read what came, while checks come."""
         me = threading.current_thread()
+        answer_from = None
         while True:
-            time.sleep(PINGER_WAKES_EVERY)
+            # Waiting on the socket for the answer to a PING, the pinger
+            # most often reads it before a check would have to.
+            _wait_until_readable(answer_from, PINGER_WAKES_EVERY)
             with self.lock:
                 if self.pinger is not me or self.pid != os.getpid():
                     return  # replaced, closed, or a forked copy
@@ -196,6 +199,7 @@ class _PingedFeed:
                     self._drop(f"the subscription failed ({exc!r})")
                     self.pinger = None
                     return
+                answer_from = self._socket() if self.outstanding is not None else None
 
     def _listening_from_now_on(self) -> None:
         self.outstanding = None
@@ -257,11 +261,27 @@ class _PingedFeed:
     def _send_ping(self, payload: str) -> bool:
         raise NotImplementedError
 
+    def _socket(self):
+        """Return what select() can wait on for the answer (None: cannot tell)."""
+        raise NotImplementedError
+
     def _close(self) -> None:
         raise NotImplementedError
 
     def _abandon(self) -> None:
         raise NotImplementedError
+
+
+def _wait_until_readable(sock, timeout: float) -> None:
+    """Wait until `sock` (None: nothing) has something to read, at most `timeout`."""
+    if sock is None:
+        time.sleep(timeout)
+        return
+    try:
+        select.select([sock], [], [], timeout)
+    except (OSError, ValueError):
+        # Closed meanwhile by a check that dropped it: the pinger sees so.
+        time.sleep(timeout)
 
 
 def _renew_lock(feed: "weakref.ref[_PingedFeed]") -> None:
@@ -348,7 +368,7 @@ class RevocationFeed(_PingedFeed):
         as bytes on the socket first. When redis-py's socket cannot be seen
         (its internals changed), get_message() decides, as before.
         """
-        sock = getattr(self.pubsub.connection, "_sock", None)
+        sock = self._socket()
         if sock is None:
             return True
         if self._polled is None or self._polled[0] is not sock:
@@ -361,6 +381,9 @@ class RevocationFeed(_PingedFeed):
     def _send_ping(self, payload: str) -> bool:
         self.pubsub.ping(payload)
         return True
+
+    def _socket(self):
+        return getattr(self.pubsub.connection, "_sock", None)
 
     def _close(self) -> None:
         if self.pubsub is not None:
@@ -585,6 +608,9 @@ class PostgresRevocationFeed(_PingedFeed):
             return False
         self._send(f"NOTIFY {self.ping_channel}, '{payload}'")
         return True
+
+    def _socket(self):
+        return self.pgconn.socket
 
     def _send(self, sql: str) -> None:
         self.pgconn.send_query(sql.encode())

@@ -119,6 +119,26 @@ def refused_expired() -> LoginRefused:
     )
 
 
+def _provider_said_no(provider: Provider, error: str) -> LoginRefused:
+    if error == "access_denied":
+        return LoginRefused(
+            _(
+                "You did not allow %(provider)s to sign you in here. Nothing "
+                "was changed. Try again, or log in another way."
+            )
+            % {"provider": provider.name},
+            code="access_denied",
+        )
+    return LoginRefused(
+        _(
+            "%(provider)s could not sign you in. Nothing was changed. Try "
+            "again, or log in another way."
+        )
+        % {"provider": provider.name},
+        code="provider_error",
+    )
+
+
 # --- Starting ----------------------------------------------------------------------
 
 
@@ -182,12 +202,22 @@ def finish_callback(
     `params` (the query string); raise LoginRefused when it proves nothing.
     """
     data = flows.read(LOGIN_FLOW, token, max_age=app_settings.login_max_age())
+    state = _param(params, "state")
+    matches = data is not None and (
+        data["provider"] == provider.id
+        and hmac.compare_digest(state.encode(), data["state"].encode())
+    )
+    error = _param(params, "error")
+    if error:
+        # Saying that the provider refused logs nobody in, whoever sent the
+        # browser here; the flow ends only if it is this browser's (some
+        # providers send an error without the state).
+        if matches:
+            flows.finish(LOGIN_FLOW, token, max_age=app_settings.login_max_age())
+        raise _provider_said_no(provider, error)
     if data is None:
         raise refused_expired()
-    state = _param(params, "state")
-    if data["provider"] != provider.id or not hmac.compare_digest(
-        state.encode(), data["state"].encode()
-    ):
+    if not matches:
         # Not this browser's login: a callback forged for it, or one that
         # was started elsewhere (login CSRF). Its own flow stays as it was.
         raise LoginRefused(
@@ -201,25 +231,6 @@ def finish_callback(
     # Used once: a replayed callback finds nothing.
     if flows.finish(LOGIN_FLOW, token, max_age=app_settings.login_max_age()) is None:
         raise refused_expired()
-    error = _param(params, "error")
-    if error:
-        if error == "access_denied":
-            raise LoginRefused(
-                _(
-                    "You did not allow %(provider)s to sign you in here. Nothing "
-                    "was changed. Try again, or log in another way."
-                )
-                % {"provider": provider.name},
-                code="access_denied",
-            )
-        raise LoginRefused(
-            _(
-                "%(provider)s could not sign you in. Nothing was changed. Try "
-                "again, or log in another way."
-            )
-            % {"provider": provider.name},
-            code="provider_error",
-        )
     code = _param(params, "code")
     if not code or len(code) > 2048:
         raise _refused_token(provider)

@@ -38,7 +38,10 @@ def refusal_page(request, refused: services.LoginRefused, *, provider=None):
         {"message": refused.message, "code": refused.code, "provider": provider},
         status=refused.status,
     )
-    delete_flow_cookie(response, services.LOGIN_FLOW)
+    if refused.code != "state_mismatch":
+        # A mismatched state was someone else's callback: this browser's own
+        # login may still be under way.
+        delete_flow_cookie(response, services.LOGIN_FLOW)
     return response
 
 

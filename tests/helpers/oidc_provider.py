@@ -99,9 +99,9 @@ class MockProvider:
             ),
             sub,
         )
-        code = dict(
-            part.split("=", 1) for part in urlsplit(location).query.split("&")
-        )["code"]
+        code = dict(part.split("=", 1) for part in urlsplit(location).query.split("&"))[
+            "code"
+        ]
         response = requests.post(
             f"{self.issuer}/oauth2/token",
             data={

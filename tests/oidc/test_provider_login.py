@@ -3,6 +3,7 @@
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import SecurityEvent, User
@@ -11,7 +12,6 @@ from jwt_sessions.cookies import flow_cookie_name
 from jwt_sessions.models import Session
 from jwt_sessions.tokens import AccessToken
 from oidc.models import Identity
-from tests.helpers.clients import PASSWORD
 from tests.helpers.second_factor import give_authenticator_app, next_code
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +69,99 @@ def test_a_new_verified_email_signs_up_and_lands_on_the_dashboard(acme, browser)
     assert set(
         SecurityEvent.objects.filter(user=user).values_list("type", flat=True)
     ) >= {"identity_linked", "identity_login", "login"}
+
+
+def test_an_identity_seen_before_logs_in_to_its_account(acme, browser, client):
+    acme.set_user("repeat-1", email="dana@example.com", email_verified=True)
+    sign_in(browser, acme, "repeat-1")
+    user = User.objects.get(email="dana@example.com")
+    response = sign_in(client, acme, "repeat-1")
+    assert response.status_code == 302
+    assert User.objects.count() == 1
+    assert Session.objects.filter(user=user).count() == 2
+    assert Identity.objects.get(user=user).last_used_at is not None
+
+
+def test_next_is_followed_when_it_stays_on_this_site(acme, browser):
+    acme.set_user("next-1", email="erin@example.com", email_verified=True)
+    response = sign_in(browser, acme, "next-1", next_url="/shop/cart/")
+    assert response["Location"] == "/shop/cart/"
+
+
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/x", "/\\evil.example"]
+)
+def test_next_to_another_site_is_dropped(acme, browser, next_url):
+    acme.set_user("next-2", email="fay@example.com", email_verified=True)
+    response = sign_in(browser, acme, "next-2", next_url=next_url)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
+
+
+def test_the_session_is_on_the_sessions_page_and_can_be_ended(acme, browser):
+    acme.set_user("sessions-1", email="gus@example.com", email_verified=True)
+    sign_in(browser, acme, "sessions-1")
+    sid = access_claims(browser)["sid"]
+    page = browser.get(reverse("accounts:sessions"))
+    assert page.status_code == 200
+    assert page.context["current_session_id"] == sid
+    assert [str(s.pk) for s in page.context["sessions"]] == [sid]
+    response = browser.post(
+        reverse("accounts:session-end", args=[sid]),
+        HTTP_X_CSRFTOKEN=browser.cookies[settings.CSRF_COOKIE_NAME].value,
+    )
+    assert response.status_code == 302
+    assert Session.objects.get(pk=sid).revoked_at is not None
+    assert browser.get(reverse("api:me")).status_code == 401
+
+
+def test_a_user_with_a_second_factor_is_asked_for_it_after_the_provider(acme, browser):
+    acme.set_user("mfa-1", email="hal@example.com", email_verified=True)
+    sign_in(browser, acme, "mfa-1")
+    user = User.objects.get(email="hal@example.com")
+    give_authenticator_app(user)
+    other = type(browser)(enforce_csrf_checks=True)
+    response = sign_in(other, acme, "mfa-1")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa:login-step")
+    assert app_settings.COOKIE_ACCESS_NAME not in other.cookies
+    page = other.get(reverse("mfa:login-step"))
+    response = other.post(
+        reverse("mfa:login-step"),
+        {"code": next_code(user)},
+        HTTP_X_CSRFTOKEN=other.cookies[settings.CSRF_COOKIE_NAME].value,
+    )
+    assert page.status_code == 200
+    assert response.status_code == 302, response.content
+    claims = access_claims(other)
+    assert set(claims["amr"]) == {"fed", "otp", "mfa"}
+    assert claims["acr"] == "aal2"
+
+
+def test_the_provider_refusing_shows_a_page_and_creates_nothing(acme, browser):
+    back = acme.authorize(start(browser), "x", deny=True)
+    assert "error=access_denied" in back
+    response = browser.get(back)
+    assert response.status_code == 400
+    assert "You did not allow Acme to sign you in here." in response.text
+    assert User.objects.count() == 0
+    assert app_settings.COOKIE_ACCESS_NAME not in browser.cookies
+
+
+def test_an_unknown_provider_is_not_found(acme, browser):
+    assert browser.get("/accounts/oidc/nobody/login/").status_code == 404
+    assert browser.get("/accounts/oidc/nobody/callback/?code=x").status_code == 404
+
+
+def test_the_login_and_signup_pages_offer_each_provider(acme, browser):
+    for name in ("accounts:login", "accounts:signup"):
+        page = browser.get(reverse(name) + "?next=/shop/cart/")
+        assert "Sign in with Acme" in page.text
+        assert 'href="/accounts/oidc/acme/login/?next=/shop/cart/"' in page.text
+
+
+def test_the_pages_offer_no_provider_when_none_is_configured(browser, settings):
+    settings.OIDC_PROVIDERS = []
+    assert "Sign in with" not in browser.get(reverse("accounts:login")).text.replace(
+        "Sign in with a passkey", ""
+    )

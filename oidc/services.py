@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import services as accounts
-from accounts.credentials import verify_current_password
+from accounts.credentials import WRONG_PASSWORD, verify_current_password
 from accounts.models import SecurityEvent, User, normalize_email
 from jwt_sessions import assurance, flows
 from jwt_sessions.flows import Flow
@@ -437,7 +437,9 @@ def finish_link(*, request, token, password: str, replacing=None):
     if user is None:
         raise refused_expired()
     provider = app_settings.provider(data["provider"])
-    verify_current_password(request, user=user, password=password)
+    verify_current_password(
+        request, user=user, password=password, message=WRONG_PASSWORD
+    )
     if flows.finish(LINK_FLOW, token, max_age=LINK_FLOW_MAX_AGE) is None:
         raise refused_expired()
     try:

@@ -90,11 +90,25 @@ class LinkStartView(LoginRequiredMixin, StepUpRequiredMixin, ProviderMixin, View
     step_up_return_url = "mfa:security"
 
     def post(self, request):
-        return self.go_to_provider(
-            next_url=reverse("mfa:security"),
-            link_user=request.user,
-            session_id=current_session_id(request),
+        try:
+            started = services.start_login(
+                provider=self.provider,
+                redirect_uri=self.callback_url(),
+                next_url=reverse("mfa:security"),
+                link_user=request.user,
+                session_id=current_session_id(request),
+            )
+        except services.LoginRefused as refused:
+            return refusal_page(request, refused, provider=self.provider)
+        # A page with a link, not a redirect: the security page's CSP
+        # (form-action 'self') forbids a form whose answer leaves the site.
+        response = TemplateResponse(
+            request,
+            "oidc/link_start.html",
+            {"provider": self.provider, "authorization_url": started.url},
         )
+        set_flow_cookie(response, started.flow)
+        return response
 
 
 @method_decorator(never_cache, name="dispatch")

@@ -88,8 +88,9 @@ def link_from_security_page(browser, acme, sub):
     response = browser.post(
         reverse("oidc:link-start", args=["acme"]), **csrf_headers(browser)
     )
-    assert response.status_code == 302, response.content
-    return browser.get(acme.authorize(response["Location"], sub))
+    assert response.status_code == 200, response.content
+    assert "Continue to Acme" in response.text
+    return browser.get(acme.authorize(response.context["authorization_url"], sub))
 
 
 def test_a_logged_in_user_links_a_provider_from_the_security_page(
@@ -136,7 +137,7 @@ def test_a_link_finished_by_another_account_is_refused(acme, user, other_user):
     response = alice.post(
         reverse("oidc:link-start", args=["acme"]), **csrf_headers(alice)
     )
-    back = acme.authorize(response["Location"], "link-7")
+    back = acme.authorize(response.context["authorization_url"], "link-7")
     # Bob's browser cannot finish Alice's link (no flow of its own)...
     assert bob.get(back).status_code == 400
     assert Identity.objects.count() == 0

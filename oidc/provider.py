@@ -46,7 +46,7 @@ class TokenRefused(Exception):
     """An ID token that proves nothing: bad signature, wrong claims."""
 
 
-def _cache_key(provider: Provider, what: str) -> str:
+def cache_key(provider: Provider, what: str) -> str:
     digest = hashlib.sha256(provider.issuer.encode()).hexdigest()[:32]
     return f"oidc:{what}:{digest}"
 
@@ -67,7 +67,7 @@ def _get_json(url: str) -> dict:
 
 def metadata(provider: Provider) -> dict:
     """Return the provider's discovery document, cached for a while."""
-    key = _cache_key(provider, "metadata")
+    key = cache_key(provider, "metadata")
     found = cache.get(key)
     if isinstance(found, dict):
         return found
@@ -87,12 +87,12 @@ def metadata(provider: Provider) -> dict:
 
 
 def _key_set(provider: Provider, *, refetch: bool = False) -> KeySet:
-    key = _cache_key(provider, "jwks")
+    key = cache_key(provider, "jwks")
     found = None if refetch else cache.get(key)
     if not isinstance(found, dict):
         found = _get_json(metadata(provider)["jwks_uri"])
         cache.set(key, found, timeout=app_settings.metadata_max_age())
-        cache.set(_cache_key(provider, "jwks-fetched"), time.time(), timeout=None)
+        cache.set(cache_key(provider, "jwks-fetched"), time.time(), timeout=None)
     try:
         return KeySet.import_key_set(found)
     except (JoseError, ValueError, TypeError, KeyError) as exc:
@@ -182,7 +182,7 @@ def verify_id_token(provider: Provider, *, id_token, nonce: str) -> dict:
         try:
             token = jwt.decode(id_token, _key_set(provider), algorithms=algorithms)
         except InvalidKeyIdError:
-            fetched = cache.get(_cache_key(provider, "jwks-fetched")) or 0
+            fetched = cache.get(cache_key(provider, "jwks-fetched")) or 0
             if time.time() - fetched < JWKS_REFETCH_INTERVAL:
                 raise
             token = jwt.decode(

@@ -7,12 +7,15 @@ import json
 import time
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeySet, RSAKey
 
 from accounts.models import User
 from jwt_sessions.models import Session
 from jwt_sessions.tokens import AccessToken
+from oidc import app_settings
+from oidc import provider as oidc_provider
 from oidc.models import Identity
 from tests.helpers.oidc_provider import CLIENT_ID, running_provider
 from tests.helpers.second_factor import give_authenticator_app
@@ -241,3 +244,22 @@ def test_the_schema_documents_the_provider_login(client):
     assert {"AppProviderTokenRequest", "AppNonce", "AppProviderLogin"} <= set(
         components
     )
+
+
+def test_a_rotated_key_is_fetched_when_its_kid_is_unknown(acme, client):
+    # The site holds the provider's keys from before a rotation.
+    provider = app_settings.provider("acme")
+    old = KeySet([RSAKey.generate_key(2048, parameters={"kid": "old"})])
+    cache.set(oidc_provider.cache_key(provider, "jwks"), old.as_dict(private=False))
+    cache.set(oidc_provider.cache_key(provider, "jwks-fetched"), time.time() - 3600)
+    nonce = new_nonce(client)
+    assert exchange(client, signed(acme, nonce), nonce).status_code == 200
+
+
+def test_unknown_kids_refetch_the_keys_at_most_once_a_minute(acme, client):
+    provider = app_settings.provider("acme")
+    old = KeySet([RSAKey.generate_key(2048, parameters={"kid": "old"})])
+    cache.set(oidc_provider.cache_key(provider, "jwks"), old.as_dict(private=False))
+    cache.set(oidc_provider.cache_key(provider, "jwks-fetched"), time.time())
+    nonce = new_nonce(client)
+    assert_refused(exchange(client, signed(acme, nonce), nonce), "id_token_invalid")

@@ -27,3 +27,14 @@ def linked_identities(context):
         "linkable": [p for p in app_settings.providers() if p.id not in linked],
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("oidc/confirm_buttons.html", takes_context=True)
+def confirm_with_providers(context, next_url=""):
+    """On "Confirm it's you": log in again with a linked provider, then go on."""
+    user = context["request"].user
+    linked = set(Identity.objects.of(user).values_list("provider", flat=True))
+    return {
+        "providers": [p for p in app_settings.providers() if p.id in linked],
+        "next": next_url,
+    }

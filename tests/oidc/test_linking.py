@@ -1,8 +1,12 @@
 """Link a provider to an existing account (proved, never silently), and unlink it."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import SecurityEvent, User
 from jwt_sessions.app_settings import app_settings
@@ -198,3 +202,29 @@ def test_unlinking_needs_csrf(acme, user):
     response = browser.post(reverse("oidc:identity-remove", args=[identity.pk]))
     assert response.status_code == 403
     assert Identity.objects.filter(pk=identity.pk).exists()
+
+
+def test_an_account_without_a_password_confirms_it_is_you_with_its_provider(
+    acme, browser
+):
+    acme.set_user("confirm-1", email="bea@example.com", email_verified=True)
+    sign_in(browser, acme, "confirm-1")
+    user = User.objects.get(email="bea@example.com")
+    first = Identity.objects.get()
+    Identity.objects.create(user=user, provider="globex", sub="bea")
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        response = browser.post(
+            reverse("oidc:identity-remove", args=[first.pk]), **csrf_headers(browser)
+        )
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:reauthenticate"))
+        page = browser.get(response["Location"])
+        assert "Confirm with Acme" in page.text
+        assert "Confirm with Globex" not in page.text
+        response = sign_in(browser, acme, "confirm-1", next_url="/accounts/security/")
+        assert response["Location"] == "/accounts/security/"
+        response = browser.post(
+            reverse("oidc:identity-remove", args=[first.pk]), **csrf_headers(browser)
+        )
+    assert response["Location"] == reverse("mfa:security")
+    assert not Identity.objects.filter(pk=first.pk).exists()

@@ -263,3 +263,11 @@ def test_unknown_kids_refetch_the_keys_at_most_once_a_minute(acme, client):
     cache.set(oidc_provider.cache_key(provider, "jwks-fetched"), time.time())
     nonce = new_nonce(client)
     assert_refused(exchange(client, signed(acme, nonce), nonce), "id_token_invalid")
+
+
+def test_nonces_are_throttled_per_address(acme, client):
+    for _ in range(30):
+        assert client.post(reverse("api:oidc-nonce")).status_code == 201
+    response = client.post(reverse("api:oidc-nonce"))
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"

@@ -228,3 +228,12 @@ def test_an_account_without_a_password_confirms_it_is_you_with_its_provider(
         )
     assert response["Location"] == reverse("mfa:security")
     assert not Identity.objects.filter(pk=first.pk).exists()
+
+
+def test_the_link_form_needs_csrf(acme, browser, user):
+    acme.set_user("link-8", email=user.email, email_verified=True)
+    sign_in(browser, acme, "link-8")
+    response = browser.post(reverse("oidc:link"), {"password": PASSWORD})
+    assert response.status_code == 403
+    assert Identity.objects.count() == 0
+    assert Session.objects.count() == 0

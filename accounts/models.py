@@ -136,6 +136,9 @@ class SecurityEvent(models.Model):
             "passkey_counter_regressed",
             _("Passkey refused: it may have been copied"),
         )
+        IDENTITY_LINKED = "identity_linked", _("Identity provider linked")
+        IDENTITY_UNLINKED = "identity_unlinked", _("Identity provider unlinked")
+        IDENTITY_LOGIN = "identity_login", _("Logged in with an identity provider")
 
     user = models.ForeignKey(
         User,
@@ -228,6 +231,13 @@ EVENT_SENTENCES = {
         "A passkey was refused: its signature counter went backwards, a sign "
         "that the key may have been copied."
     ),
+    SecurityEvent.Type.IDENTITY_LINKED: _(
+        "An identity provider was linked: it can log in to this account."
+    ),
+    SecurityEvent.Type.IDENTITY_UNLINKED: _(
+        "An identity provider was unlinked: it no longer logs in to this account."
+    ),
+    SecurityEvent.Type.IDENTITY_LOGIN: _("Logged in with an identity provider."),
 }
 
 
@@ -238,6 +248,7 @@ METHOD_NAMES = {
     assurance.HARDWARE_KEY: _("a security key"),
     assurance.SOFTWARE_KEY: _("a passkey"),
     assurance.USER_VERIFIED: _("the device's fingerprint, face or PIN"),
+    assurance.FEDERATED: _("an identity provider"),
 }
 
 

@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "jwt_sessions",
     "accounts",
     "mfa",
+    "oidc",
     "shop",
 ]
 
@@ -374,6 +375,19 @@ WEBAUTHN_ORIGINS = env_list(
 )
 WEBAUTHN_RP_NAME = os.environ.get("WEBAUTHN_RP_NAME", "authsite")
 
+# "Sign in with" OpenID Connect providers: a JSON list in the environment,
+# each {"id", "name", "issuer", "client_id", "client_secret", "scopes"}.
+# The system checks oidc.E001-E005 say what is wrong with an entry.
+try:
+    OIDC_PROVIDERS = json.loads(os.environ.get("OIDC_PROVIDERS") or "[]")
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"OIDC_PROVIDERS must be a JSON list of providers, e.g. "
+        f'[{{"id": "acme", "name": "Acme", "issuer": "https://id.acme.example", '
+        f'"client_id": "...", "client_secret": "...", "scopes": '
+        f'"openid email profile"}}]: {exc}.'
+    ) from None
+
 # --- Auth cookies ------------------------------------------------------------
 # Secure by default. Chromium and Firefox accept Secure cookies, and the
 # __Host- prefix, on http://localhost, so local runs need no change.
@@ -455,7 +469,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "authsite.exceptions.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"signup": os.environ.get("SIGNUP_RATE", "20/hour")},
+    "DEFAULT_THROTTLE_RATES": {
+        "signup": os.environ.get("SIGNUP_RATE", "20/hour"),
+        "oidc_nonce": os.environ.get("OIDC_NONCE_RATE", "30/minute"),
+    },
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

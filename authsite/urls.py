@@ -8,6 +8,7 @@ from accounts import urls as accounts_urls
 from jwt_sessions import urls as jwt_sessions_urls
 from jwt_sessions.views import jwks
 from mfa import urls as mfa_urls
+from oidc import urls as oidc_urls
 from shop import urls as shop_urls
 from shop.views import ProductListView
 
@@ -18,6 +19,7 @@ api_urlpatterns = (
     accounts_urls.api_urlpatterns
     + jwt_sessions_urls.api_urlpatterns
     + mfa_urls.api_urlpatterns
+    + oidc_urls.api_urlpatterns
     + shop_urls.api_urlpatterns
 )
 
@@ -27,6 +29,7 @@ urlpatterns = [
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("mfa.urls")),
+    path("accounts/", include("oidc.urls")),
     path("shop/", include("shop.urls")),
     path("api/", include((api_urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -27,6 +27,8 @@ HARDWARE_KEY = "hwk"
 SOFTWARE_KEY = "swk"
 USER_VERIFIED = "user"
 MULTIPLE_FACTORS = "mfa"
+# Proved to an OpenID Connect provider the site trusts ("Sign in with").
+FEDERATED = "fed"
 # Recovery codes are one-time codes the user keeps apart (RFC 8176 has no
 # value of its own for them).
 RECOVERY_CODE = ONE_TIME_CODE
@@ -39,6 +41,10 @@ FACTOR_OF = {
     HARDWARE_KEY: "possession",
     SOFTWARE_KEY: "possession",
     USER_VERIFIED: "inherence",
+    # Whatever the provider asked for, this site saw one proof: that the
+    # provider vouches for the person. It counts as a factor of its own kind,
+    # so a provider login followed by this site's second factor is two.
+    FEDERATED: "federation",
 }
 KNOWN_METHODS = frozenset(FACTOR_OF) | {MULTIPLE_FACTORS}
 

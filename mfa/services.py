@@ -350,15 +350,25 @@ def _use_recovery_code(codes: Authenticator, code: str, *, request) -> bool:
 # --- The second step of a login ----------------------------------------------------
 
 
-def begin_login(*, request, user, next_url: str = "", replacing=None):
+def begin_login(
+    *,
+    request,
+    user,
+    next_url: str = "",
+    replacing=None,
+    methods=(assurance.PASSWORD,),
+):
     """Log in a `user` whose password was right, or ask for their second factor.
 
     Return the TokenPair of a new session, or, for a user with a second
     factor, the Flow of the second step (nothing logs in until its code).
+    `methods` are how the first step was passed (a provider's login: fed).
     """
     if has_second_factor(user):
-        return start_login_step(user=user, next_url=next_url)
-    return sessions.log_in(request=request, user=user, replacing=replacing)
+        return start_login_step(user=user, methods=methods, next_url=next_url)
+    return sessions.log_in(
+        request=request, user=user, methods=methods, replacing=replacing
+    )
 
 
 def start_login_step(

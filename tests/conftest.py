@@ -13,6 +13,7 @@ from django.test import Client
 from accounts.models import User
 from jwt_sessions import session_state
 from tests.helpers.clients import PASSWORD, bearer_token, log_in
+from tests.helpers.oidc_provider import running_provider
 from tests.helpers.second_factor import give_authenticator_app
 
 
@@ -89,3 +90,17 @@ def app_client(db):
 def user_bearer(app_client, user):
     """Authorization header kwargs for `user`, obtained from /api/app/token/."""
     return {"HTTP_AUTHORIZATION": f"Bearer {bearer_token(app_client, user.email)}"}
+
+
+@pytest.fixture(scope="session")
+def provider_server():
+    """oidc-provider-mock, a real OpenID Connect provider, for the whole run."""
+    with running_provider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def acme(provider_server, settings):
+    """The provider "Acme" in OIDC_PROVIDERS, served by oidc-provider-mock."""
+    settings.OIDC_PROVIDERS = [provider_server.settings_entry()]
+    return provider_server

@@ -22,6 +22,9 @@ NOT_RUN = {
     "make run": "the make targets are what CI itself runs",
     "pip install -r requirements.txt": "runs in CI's install step",
     "DATABASE_URL=postgres://": "is CI's own second run of the suite",
+    "OIDC_PROVIDERS=": "needs a real provider's client; tests/oidc/ runs the login",
+    ".venv/bin/python -m oidc_provider_mock": "a provider and a server that run "
+    "until stopped; tests/oidc/ runs the same provider",
 }
 
 

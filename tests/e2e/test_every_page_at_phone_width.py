@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from jwt_sessions.models import Session
 from mfa.models import Authenticator
+from oidc.models import Identity
 from shop import services as shop_services
 from shop.models import Cart, Product
 from tests.helpers.clients import PASSWORD
@@ -50,6 +51,9 @@ NOT_PAGES = {
     "shop:cart-item": "a form's POST",
     "shop:cart-item-remove": "a form's POST",
     "shop:checkout": "a form's POST",
+    "oidc:login": "a redirect to the identity provider",
+    "oidc:link-start": "a form's POST",
+    "oidc:identity-remove": "a form's POST",
     "api-schema": "a YAML file",
     "jwks": "a JSON file",
     "healthz": "a JSON file",
@@ -182,9 +186,11 @@ def reset_link(user: User) -> str:
     )
 
 
-@pytest.mark.error_pages(401, 403, 404, 405)
+@pytest.mark.error_pages(400, 401, 403, 404, 405)
 @pytest.mark.parametrize("viewport", ["phone"], indirect=True)
-def test_every_page_fits_a_phone_screen_without_sideways_scrolling(context_factory):
+def test_every_page_fits_a_phone_screen_without_sideways_scrolling(
+    context_factory, acme
+):
     site = a_shop_with_history()
     product, sold_out = site["products"][0], site["products"][2]
     member_session = Session.objects.filter(user=site["member"]).first()
@@ -200,6 +206,10 @@ def test_every_page_fits_a_phone_screen_without_sideways_scrolling(context_facto
         type=Authenticator.Type.WEBAUTHN,
         name="The phone in the drawer of the kitchen, with a long name",
         data={"credential_id": "AAAA", "public_key": "AAAA", "user_handle": "AA"},
+    )
+    # A provider linked, with an address as long as the account's.
+    Identity.objects.create(
+        user=site["member"], provider="acme", sub="rosalind", email=MEMBER
     )
     staff = context_factory().new_page()
     go_and_log_in(staff, STAFF)
@@ -219,6 +229,8 @@ def test_every_page_fits_a_phone_screen_without_sideways_scrolling(context_facto
             reverse("accounts:password_reset_confirm", args=("MQ", "no-such-token")),
             reverse("accounts:password_reset_complete"),
             reverse("mfa:login-step"),  # no second step: back to the login
+            reverse("oidc:callback", args=("acme",)),  # 400: no login under way
+            reverse("oidc:link"),  # 400: no link waiting for a password
             reverse("rest_framework:login"),
             reverse("rest_framework:logout"),
             "/no/such/page/",
@@ -285,6 +297,8 @@ def test_every_page_fits_a_phone_screen_without_sideways_scrolling(context_facto
             reverse("api:app-token"),
             reverse("api:app-token-refresh"),
             reverse("api:app-token-blacklist"),
+            reverse("api:oidc-nonce"),
+            reverse("api:oidc-token", args=("acme",)),
             reverse("api-docs"),
         ],
         staff: admin_urls(site["staff"]),

@@ -51,6 +51,8 @@ def fill_path(path, operation_id, world, session_id):
         # No passkey: its 404 must not be stored either.
         "passkeys": 999_999,
     }
+    # No provider is configured: its 404 must not be stored either.
+    path = path.replace("{provider_id}", "acme")
     if "{id}" not in path:
         return path
     prefix = next(name for name in ids if operation_id.startswith(name))

@@ -122,7 +122,7 @@ def keys_file() -> Path:
 
 def get_key_set() -> KeySet:
     """Return the key set of the current settings; raise KeySetError if unusable."""
-    algorithm = configured_algorithm()
+    algorithm = app_settings.ALGORITHM  # what configured_algorithm() says
     if algorithm in HMAC_ALGORITHMS:
         # The settings alone decide it (every request asks).
         return app_settings.derived(

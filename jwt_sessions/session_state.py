@@ -110,6 +110,26 @@ def revocation_feed() -> Feed | None:
     # database's name is written into it), not connections[], whose
     # thread-local lookup costs more than the rest of this function.
     params = settings.DATABASES["default"]
+    last_url, last_params, last_name, key, feed = _last_feed
+    if (
+        last_url == url
+        and last_params is params
+        and last_name == params["NAME"]
+        and (key is None or _feeds.get(key) is feed)
+    ):
+        return feed
+    key, feed = _feed_for(url, params)
+    _last_feed[:] = (url, params, params["NAME"], key, feed)
+    return feed
+
+
+# (feed URL, DATABASES["default"], its NAME, the key in _feeds, the feed):
+# what the last call found, which every later one with the same settings
+# finds again, without building the key.
+_last_feed = [None, None, None, None, None]
+
+
+def _feed_for(url, params) -> tuple[str | None, Feed | None]:
     engine = params["ENGINE"]
     if url:
         key = url
@@ -120,7 +140,7 @@ def revocation_feed() -> Feed | None:
     ):
         key = f"postgresql:{params['HOST']}:{params['PORT']}/{params['NAME']}"
     else:
-        return None
+        return None, None
     feed = _feeds.get(key)
     if feed is None:
         database = connections["default"]
@@ -139,7 +159,7 @@ def revocation_feed() -> Feed | None:
                 on_gap=memory.forget_everything,
             )
         _feeds[key] = feed
-    return feed
+    return key, feed
 
 
 def active_session_user_id(sid: str) -> int | None:

@@ -263,7 +263,7 @@ def test_on_sqlite_a_commit_elsewhere_is_seen_within_the_check_interval(
     thread = threading.Thread(target=another_connection_revokes)
     thread.start()
     thread.join()
-    # The commit counter is read at most this often (10 ms).
+    # The commit counter is read at most this often (20 ms).
     time.sleep(SQLiteRevocationFeed.CHECK_EVERY)
 
     assert active_session_user_id(sid) is None

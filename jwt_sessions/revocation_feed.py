@@ -113,6 +113,8 @@ class _PingedFeed:
         # The PING waiting for its PONG: (its number, when it was sent).
         self.outstanding = None
         self.numbers = itertools.count()
+        # (the connection's socket, a poll object watching it)
+        self._polled = None
         # The thread that sends the PINGs, while checks come (None: none).
         self.pinger = None
         self.asked_at = float("-inf")
@@ -247,6 +249,27 @@ class _PingedFeed:
         self.pinger = None
         self.on_gap()
 
+    def _bytes_waiting(self) -> bool:
+        """Ask the kernel, without waiting, whether the connection has news.
+
+        Most checks find nothing, and the client library costs tens of µs
+        to say so. A read takes every whole message its library has parsed
+        (redis-py's get_message() until it finds none; libpq's results and
+        notifications), so nothing readable is left in its buffer after it,
+        and anything new arrives as bytes on the socket first. When the
+        socket cannot be seen (a library's internals changed), the library
+        is asked, as before.
+        """
+        sock = self._socket()
+        if sock is None:
+            return True
+        if self._polled is None or self._polled[0] != sock:
+            poller = select.poll()
+            poller.register(sock, select.POLLIN | select.POLLPRI)
+            self._polled = (sock, poller)
+        # Readable, hung up or in error: the read that follows reads or raises.
+        return bool(self._polled[1].poll(0))
+
     # --- What each transport does ----------------------------------------
 
     def _listening(self) -> bool:
@@ -324,8 +347,6 @@ class RevocationFeed(_PingedFeed):
         )
         self.pubsub = None
         self.publisher = None
-        # (the subscription's socket, a poll object watching it)
-        self._polled = None
 
     # --- Reading ----------------------------------------------------------
 
@@ -358,25 +379,6 @@ class RevocationFeed(_PingedFeed):
                 self.on_revoked(message["data"].decode().split(","))
             elif kind == "pong":
                 self._answered(message["data"].decode(errors="replace"))
-
-    def _bytes_waiting(self) -> bool:
-        """Ask the kernel, without waiting, whether the subscription has news.
-
-        Most checks find nothing, and redis-py's get_message() costs tens of
-        µs to say so. A drain reads until get_message() finds no whole reply,
-        so the parser's buffer holds none after it, and any new one arrives
-        as bytes on the socket first. When redis-py's socket cannot be seen
-        (its internals changed), get_message() decides, as before.
-        """
-        sock = self._socket()
-        if sock is None:
-            return True
-        if self._polled is None or self._polled[0] is not sock:
-            poller = select.poll()
-            poller.register(sock, select.POLLIN | select.POLLPRI)
-            self._polled = (sock, poller)
-        # Readable, hung up or in error: get_message() reads or raises.
-        return bool(self._polled[1].poll(0))
 
     def _send_ping(self, payload: str) -> bool:
         self.pubsub.ping(payload)
@@ -579,7 +581,11 @@ class PostgresRevocationFeed(_PingedFeed):
 
     def _read(self) -> None:
         pgconn = self.pgconn
-        pgconn.flush()  # what libpq could not send at once
+        if self.unsent:
+            # What libpq could not send at once.
+            self.unsent = pgconn.flush() == 1
+        elif not self._bytes_waiting():
+            return
         pgconn.consume_input()
         self._take_notifications()
         while self.busy and not pgconn.is_busy():
@@ -615,7 +621,7 @@ class PostgresRevocationFeed(_PingedFeed):
     def _send(self, sql: str) -> None:
         self.pgconn.send_query(sql.encode())
         self.busy = True
-        self.pgconn.flush()
+        self.unsent = self.pgconn.flush() == 1
 
     def _close(self) -> None:
         if self.pgconn is not None:
@@ -630,6 +636,8 @@ class PostgresRevocationFeed(_PingedFeed):
         self.pgconn = None
         self.polling = None
         self.busy = False
+        self.unsent = False
+        self._polled = None
         self.confirmed = False
         self.ping_channel = None
         self.fatal = []

@@ -136,6 +136,12 @@ class SecurityEvent(models.Model):
             "passkey_counter_regressed",
             _("Passkey refused: it may have been copied"),
         )
+        EMAIL_VERIFIED = "email_verified", _("Email address verified")
+        EMAIL_CHANGE_REQUESTED = (
+            "email_change_requested",
+            _("Email address change asked for"),
+        )
+        EMAIL_CHANGED = "email_changed", _("Email address changed")
 
     user = models.ForeignKey(
         User,
@@ -228,6 +234,14 @@ EVENT_SENTENCES = {
         "A passkey was refused: its signature counter went backwards, a sign "
         "that the key may have been copied."
     ),
+    SecurityEvent.Type.EMAIL_VERIFIED: _(
+        "The email address was verified through the link sent to it."
+    ),
+    SecurityEvent.Type.EMAIL_CHANGE_REQUESTED: _(
+        "A change of the email address was asked for; a link was sent to the "
+        "new address."
+    ),
+    SecurityEvent.Type.EMAIL_CHANGED: _("The email address was changed."),
 }
 
 

@@ -26,6 +26,9 @@ WRONG_CURRENT_PASSWORD = _(
     "Your old password was entered incorrectly. Please enter it again."
 )
 WRONG_PASSWORD = _("That is not your password. Enter it again.")
+# The email change's form and serializer check the password here; they
+# share this message too (a serializer never imports the forms).
+SAME_EMAIL = _("That is your address already. Enter the new one.")
 # Said only after the right password: it tells nothing to anyone who does
 # not already hold the account.
 EMAIL_NOT_VERIFIED = _(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .credentials import (
     INVALID_LOGIN,
+    SAME_EMAIL,
     WRONG_PASSWORD,
     CredentialsRefused,
     authenticate_credentials,
@@ -15,7 +16,6 @@ from .credentials import (
 )
 from .models import User, normalize_email
 
-SAME_EMAIL = _("That is your address already. Enter the new one.")
 EMAIL_LINKS_THROTTLED_MESSAGE = _(
     "You have asked for many emails in a short time. Wait an hour, then try again."
 )

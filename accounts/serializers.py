@@ -10,6 +10,7 @@ from jwt_sessions.serializers import AssuranceSerializer
 from mfa import services as mfa
 
 from .credentials import (
+    SAME_EMAIL,
     WRONG_PASSWORD,
     AttemptsLockedOut,
     CredentialsRefused,
@@ -17,7 +18,6 @@ from .credentials import (
     verify_current_password,
     verify_identity,
 )
-from .forms import SAME_EMAIL
 from .lockout import LockedOut
 from .models import User, normalize_email
 

@@ -568,3 +568,22 @@ def test_the_schema_documents_the_email_endpoints(client, db):
     assert user["properties"]["email_verified"]["type"] == "boolean"
     assert {} in paths["/api/email/verify/"]["post"]["security"]
     assert {} not in paths["/api/email/change/"]["post"]["security"]
+
+
+# --- the admin ----------------------------------------------------------------
+
+
+def test_the_admin_lists_and_filters_users_by_a_verified_address(
+    browser, superuser, user, unverified_user
+):
+    log_in(browser, superuser.email)
+    changelist = reverse("admin:accounts_user_changelist")
+
+    unverified = browser.get(changelist, {"email_verified_at__isempty": "1"})
+    verified = browser.get(changelist, {"email_verified_at__isempty": "0"})
+
+    assert unverified.status_code == verified.status_code == 200
+    assert unverified_user.email in unverified.content.decode()
+    assert user.email not in unverified.content.decode()
+    assert user.email in verified.content.decode()
+    assert "Email verified at" in browser.get(changelist).content.decode()

@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 FUZZ_SECONDS ?= 60
+# The emailed links' parser is small: a bounded run after the token fuzzer.
+FUZZ_EMAIL_SECONDS ?= 20
 
 .PHONY: help install install-dev run serve test lint migrate bench fuzz
 
@@ -46,8 +48,9 @@ serve: migrate ## Serve as in production: collectstatic, then gunicorn on :$(POR
 test: install-dev ## Run the whole test suite
 	$(BIN)/python -m pytest
 
-fuzz: install-dev ## Fuzz the token path for FUZZ_SECONDS (60); crashes go to .fuzz/crashes/
+fuzz: install-dev ## Fuzz the token path (FUZZ_SECONDS), then email links (FUZZ_EMAIL_SECONDS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m tests.fuzz.fuzz_tokens
+	FUZZ_SECONDS=$(FUZZ_EMAIL_SECONDS) $(BIN)/python -m tests.fuzz.fuzz_email_links
 
 lint: install-dev ## Check style with ruff
 	$(BIN)/ruff check .

@@ -32,13 +32,25 @@ class UserAdmin(DjangoUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     ordering = ("email",)
-    list_display = ("email", "is_active", "is_staff", "date_joined", "last_login")
-    list_filter = ("is_active", "is_staff", "is_superuser")
+    list_display = (
+        "email",
+        "email_verified_at",
+        "is_active",
+        "is_staff",
+        "date_joined",
+        "last_login",
+    )
+    list_filter = (
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        ("email_verified_at", admin.EmptyFieldListFilter),
+    )
     search_fields = ("email",)
     readonly_fields = ("date_joined", "last_login")
     actions = ("unlock_accounts",)
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email", "email_verified_at", "password")}),
         (
             _("Permissions"),
             {

@@ -10,8 +10,8 @@ from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
 )
-from rest_framework import serializers, status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -32,16 +32,23 @@ from jwt_sessions.serializers import TokenPairExpirySerializer, TokenPairSeriali
 from mfa import services as mfa
 from mfa.api import AppMfaRequiredSerializer, MfaRequiredSerializer, mfa_required
 
-from . import services
+from . import email_tokens, services
+from .email_tokens import LinkRefused
 from .serializers import (
     CredentialsSerializer,
+    EmailChangeSerializer,
+    EmailTokenSerializer,
     PasswordChangeSerializer,
     ReauthenticateSerializer,
     ReauthenticationStateSerializer,
     RegisterSerializer,
     UserSerializer,
 )
-from .throttles import SignupRateThrottle
+from .throttles import EMAIL_LINK_THROTTLES, SignupRateThrottle
+
+DETAIL = inline_serializer(
+    "Detail", {"detail": serializers.CharField(), "code": serializers.CharField()}
+)
 
 
 class RegisterAPIView(TokenFlowAPIView):
@@ -55,16 +62,25 @@ class RegisterAPIView(TokenFlowAPIView):
         responses={
             201: inline_serializer(
                 "RegisteredUser",
-                {"id": serializers.IntegerField(), "email": serializers.EmailField()},
+                {
+                    "id": serializers.IntegerField(),
+                    "email": serializers.EmailField(),
+                    "email_verified": serializers.BooleanField(),
+                },
             )
         },
     )
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.register_user(**serializer.validated_data)
+        user = services.register_user(request=request, **serializer.validated_data)
         return Response(
-            {"id": user.pk, "email": user.email}, status=status.HTTP_201_CREATED
+            {
+                "id": user.pk,
+                "email": user.email,
+                "email_verified": user.email_is_verified,
+            },
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -197,3 +213,122 @@ class ReauthenticateAPIView(NoStoreMixin, APIView):
         except sessions.SessionEnded as exc:
             raise InvalidToken() from exc
         return token_pair_response(request, pair)
+
+
+class EmailLinkRefused(exceptions.APIException):
+    """An emailed link's token that cannot be used; the code says why."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_token"
+
+    def __init__(self, refused: LinkRefused):
+        super().__init__(refused.message, code=refused.code)
+        self.status_code = refused.status
+
+
+class EmailVerifyAPIView(NoStoreMixin, APIView):
+    """Use an emailed link: verify the address, or finish a change of it.
+
+    The token is the last part of the link's path
+    (`/accounts/email/verify/<token>/`): an app that receives the link
+    sends it here. No login is needed; the token is the proof. Refusals:
+    400 `invalid_token`, 410 `token_expired` or `token_used`, 409
+    `already_verified` or `email_taken`.
+    """
+
+    name = gettext_lazy("Verify an email address")
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        request=EmailTokenSerializer,
+        responses={
+            200: inline_serializer(
+                "VerifiedEmail",
+                {
+                    "email": serializers.EmailField(),
+                    "email_verified": serializers.BooleanField(),
+                    "changed": serializers.BooleanField(),
+                },
+            ),
+            400: DETAIL,
+            409: DETAIL,
+            410: DETAIL,
+        },
+    )
+    def post(self, request):
+        serializer = EmailTokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            link = services.use_email_link(
+                request=request, token=serializer.validated_data["token"]
+            )
+        except LinkRefused as refused:
+            raise EmailLinkRefused(refused) from refused
+        return Response(
+            {
+                "email": link.email,
+                "email_verified": True,
+                "changed": link.purpose == email_tokens.CHANGE,
+            }
+        )
+
+
+class EmailVerifyResendAPIView(APIView):
+    """Send the verification link again (202), at most a few an hour."""
+
+    name = gettext_lazy("Send the verification link again")
+    throttle_classes = EMAIL_LINK_THROTTLES
+
+    @extend_schema(request=None, responses={202: DETAIL, 409: DETAIL})
+    def post(self, request):
+        if not services.send_verification_email(request=request, user=request.user):
+            return Response(
+                {
+                    "detail": gettext_lazy("Your email address is verified already."),
+                    "code": "already_verified",
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(
+            {
+                "detail": gettext_lazy(
+                    "We have sent a new link to your address. Open it to "
+                    "confirm the address."
+                ),
+                "code": "email_sent",
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class EmailChangeAPIView(APIView):
+    """Start a change of the address: a link goes to the new one (202).
+
+    Nothing changes until that link is used (POST /api/email/verify/). The
+    answer is the same whether or not another account has the address.
+    """
+
+    name = gettext_lazy("Change your email address")
+    throttle_classes = EMAIL_LINK_THROTTLES
+
+    @extend_schema(request=EmailChangeSerializer, responses={202: DETAIL, 400: None})
+    def post(self, request):
+        serializer = EmailChangeSerializer(
+            data=request.data, context={"user": request.user, "request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        services.request_email_change(
+            request=request,
+            user=request.user,
+            new_email=serializer.validated_data["email"],
+        )
+        return Response(
+            {
+                "detail": gettext_lazy(
+                    "We have sent a link to the new address. Open it to make "
+                    "it your address; until then the address stays as it is."
+                ),
+                "code": "email_sent",
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )

@@ -12,7 +12,8 @@ class AccountsConfig(AppConfig):
     def ready(self):
         # Connects the receivers that keep sessions and the security log
         # true to the account.
-        from . import receivers  # noqa: F401
+        # And registers the system checks of the email settings.
+        from . import checks, receivers  # noqa: F401
 
 
 class JWTAdminConfig(admin_apps.AdminConfig):

@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from jwt_sessions import assurance
 from mfa import services as mfa
 
+from . import app_settings, services
 from .lockout import is_locked_out, lockout_message, retry_after_seconds
 from .models import User, normalize_email
+from .throttles import email_link_wait
 
 # One message for a wrong password, an unknown email and an inactive
 # account: a login never tells which accounts exist.
@@ -24,6 +26,15 @@ WRONG_CURRENT_PASSWORD = _(
     "Your old password was entered incorrectly. Please enter it again."
 )
 WRONG_PASSWORD = _("That is not your password. Enter it again.")
+# The email change's form and serializer check the password here; they
+# share this message too (a serializer never imports the forms).
+SAME_EMAIL = _("That is your address already. Enter the new one.")
+# Said only after the right password: it tells nothing to anyone who does
+# not already hold the account.
+EMAIL_NOT_VERIFIED = _(
+    "Your email address is not verified yet. We have sent a link to it (at "
+    "most a few an hour): open it, then log in."
+)
 
 
 class CredentialsRefused(Exception):
@@ -54,11 +65,19 @@ def authenticate_credentials(request, *, email: str, password: str) -> User:
     """Return the active user `email` and `password` belong to, or raise.
 
     Raises AttemptsLockedOut once the account or the address is locked out,
-    else CredentialsRefused, with one message whatever was wrong.
+    else CredentialsRefused, with one message whatever was wrong; and, where
+    ACCOUNT_EMAIL_VERIFICATION is "mandatory", code "email_not_verified"
+    for the right password of an account whose address is not verified.
     """
     user = authenticate(request, email=normalize_email(email), password=password)
     if user is None:
         raise refusal(request, INVALID_LOGIN, code="invalid_login")
+    if app_settings.email_verification_is_mandatory() and not user.email_is_verified:
+        # ACCOUNT_EMAIL_VERIFICATION = "mandatory": no session until the
+        # address is proved. The link goes out again, within the rate limit.
+        if email_link_wait(request, user=user) is None:
+            services.send_verification_email(request=request, user=user)
+        raise CredentialsRefused(EMAIL_NOT_VERIFIED, code="email_not_verified")
     return user
 
 

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .credentials import (
     INVALID_LOGIN,
+    SAME_EMAIL,
+    WRONG_PASSWORD,
     CredentialsRefused,
     authenticate_credentials,
     verify_current_password,
@@ -14,6 +16,9 @@ from .credentials import (
 )
 from .models import User, normalize_email
 
+EMAIL_LINKS_THROTTLED_MESSAGE = _(
+    "You have asked for many emails in a short time. Wait an hour, then try again."
+)
 SIGNUP_THROTTLED_MESSAGE = _(
     "Too many sign-ups from your network. Wait an hour, then try again."
 )
@@ -135,3 +140,44 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         except CredentialsRefused as refused:
             raise forms.ValidationError(refused.message, code=refused.code) from None
         return old_password
+
+
+class EmailChangeForm(forms.Form):
+    """Ask for the new address and the password that allows the change."""
+
+    email = forms.EmailField(
+        label=_("New email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    error_messages = {"same_email": SAME_EMAIL}
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.user = user
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        email = normalize_email(self.cleaned_data["email"])
+        if email == self.user.email:
+            raise forms.ValidationError(
+                self.error_messages["same_email"], code="same_email"
+            )
+        return email
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        try:
+            verify_current_password(
+                self.request, user=self.user, password=password, message=WRONG_PASSWORD
+            )
+        except CredentialsRefused as refused:
+            raise forms.ValidationError(refused.message, code=refused.code) from None
+        return password

@@ -139,6 +139,12 @@ class SecurityEvent(models.Model):
         IDENTITY_LINKED = "identity_linked", _("Identity provider linked")
         IDENTITY_UNLINKED = "identity_unlinked", _("Identity provider unlinked")
         IDENTITY_LOGIN = "identity_login", _("Logged in with an identity provider")
+        EMAIL_VERIFIED = "email_verified", _("Email address verified")
+        EMAIL_CHANGE_REQUESTED = (
+            "email_change_requested",
+            _("Email address change asked for"),
+        )
+        EMAIL_CHANGED = "email_changed", _("Email address changed")
 
     user = models.ForeignKey(
         User,
@@ -238,6 +244,14 @@ EVENT_SENTENCES = {
         "An identity provider was unlinked: it no longer logs in to this account."
     ),
     SecurityEvent.Type.IDENTITY_LOGIN: _("Logged in with an identity provider."),
+    SecurityEvent.Type.EMAIL_VERIFIED: _(
+        "The email address was verified through the link sent to it."
+    ),
+    SecurityEvent.Type.EMAIL_CHANGE_REQUESTED: _(
+        "A change of the email address was asked for; a link was sent to the "
+        "new address."
+    ),
+    SecurityEvent.Type.EMAIL_CHANGED: _("The email address was changed."),
 }
 
 

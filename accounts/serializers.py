@@ -10,6 +10,8 @@ from jwt_sessions.serializers import AssuranceSerializer
 from mfa import services as mfa
 
 from .credentials import (
+    SAME_EMAIL,
+    WRONG_PASSWORD,
     AttemptsLockedOut,
     CredentialsRefused,
     authenticate_credentials,
@@ -29,9 +31,22 @@ def _api_error(refused: CredentialsRefused, *, failed: type[Exception], code: st
 
 
 class UserSerializer(serializers.ModelSerializer):
+    email_verified = serializers.BooleanField(
+        source="email_is_verified",
+        read_only=True,
+        help_text=_("Whether the owner has proved that the address is theirs."),
+    )
+
     class Meta:
         model = User
-        fields = ("id", "email", "is_staff", "date_joined", "last_login")
+        fields = (
+            "id",
+            "email",
+            "email_verified",
+            "is_staff",
+            "date_joined",
+            "last_login",
+        )
         read_only_fields = fields
 
 
@@ -69,6 +84,11 @@ class CredentialsSerializer(serializers.Serializer):
                 password=attrs["password"],
             )
         except CredentialsRefused as refused:
+            if refused.code == "email_not_verified":
+                # The right password: 403, not a 401 that says it was wrong.
+                raise exceptions.PermissionDenied(
+                    refused.message, code=refused.code
+                ) from None
             raise _api_error(
                 refused,
                 failed=exceptions.AuthenticationFailed,
@@ -137,4 +157,42 @@ class PasswordChangeSerializer(serializers.Serializer):
             validate_password(value, user=self.context["user"])
         except DjangoValidationError as exc:
             raise serializers.ValidationError(list(exc.messages)) from exc
+        return value
+
+
+class EmailTokenSerializer(serializers.Serializer):
+    """The token of an emailed link: the last part of its path."""
+
+    token = fields.CharField(max_length=1024, trim_whitespace=True)
+
+
+class EmailChangeSerializer(serializers.Serializer):
+    """The new address, and the password that allows the change."""
+
+    email = fields.EmailField(max_length=254)
+    password = fields.CharField(max_length=4096, write_only=True, trim_whitespace=False)
+
+    def validate_email(self, value):
+        email = normalize_email(value)
+        if email == self.context["user"].email:
+            raise serializers.ValidationError(
+                SAME_EMAIL,
+                code="same_email",
+            )
+        return email
+
+    def validate_password(self, value):
+        try:
+            verify_current_password(
+                self.context["request"]._request,
+                user=self.context["user"],
+                password=value,
+                message=WRONG_PASSWORD,
+            )
+        except CredentialsRefused as refused:
+            raise _api_error(
+                refused,
+                failed=serializers.ValidationError,
+                code="password_incorrect",
+            ) from None
         return value

@@ -1,4 +1,4 @@
-"""Sign-up, password changes and resets, and the security log.
+"""Sign-up, verified addresses, password changes and resets, the security log.
 
 One function per flow; the HTML views and the API views both call these.
 Starting, refreshing and ending login sessions is jwt_sessions' (its
@@ -9,7 +9,13 @@ security log here (accounts.receivers).
 import logging
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.contrib.sites.shortcuts import get_current_site
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jwt_sessions import assurance
 from jwt_sessions import services as sessions
@@ -18,6 +24,8 @@ from jwt_sessions.client import client_ip, user_agent
 from jwt_sessions.models import Session
 from jwt_sessions.services import TokenPair
 
+from . import email_tokens
+from .email_tokens import EmailLink, LinkRefused
 from .models import SecurityEvent, User, normalize_email
 
 logger = logging.getLogger("accounts.auth")
@@ -61,11 +69,180 @@ def record_event(type, *, user, session=None, request=None, detail="") -> None:
     )
 
 
-def register_user(*, email: str, password: str) -> User:
-    """Create an active user who logs in with `email` and `password`."""
+def register_user(*, request, email: str, password: str) -> User:
+    """Create an active user with `email` and `password`; mail them the link.
+
+    The account starts unverified (email_verified_at empty) until the link
+    in that email is used: see verify_email().
+    """
     user = User.objects.create_user(email=normalize_email(email), password=password)
     log_auth_event("signup", user_id=user.pk)
+    send_verification_email(request=request, user=user)
     return user
+
+
+def _send(*, request, template: str, to: str, context: dict) -> None:
+    # As Django's password reset mails: the site and scheme of the request.
+    site = get_current_site(request)
+    context = {
+        "site_name": site.name,
+        "domain": site.domain,
+        "protocol": "https" if request.is_secure() else "http",
+        **context,
+    }
+    subject = render_to_string(f"accounts/email/{template}_subject.txt", context)
+    body = render_to_string(f"accounts/email/{template}.txt", context)
+    try:
+        send_mail(" ".join(subject.splitlines()).strip(), body, None, [to])
+    except Exception:
+        # A mail server that is down must not undo what was asked (a sign-up,
+        # a change asked for) nor answer a 500: the link can be sent again
+        # ("Send the link again"), as Django's password reset does it.
+        logger.exception("the %s email could not be sent", template)
+
+
+def _link_path(token: str) -> str:
+    return reverse("accounts:email-verify", args=(token,))
+
+
+def send_verification_email(*, request, user: User) -> bool:
+    """Mail `user` a link that verifies their address; False if it is verified."""
+    if user.email_is_verified:
+        return False
+    token = email_tokens.make_token(
+        user=user, purpose=email_tokens.VERIFY, email=user.email
+    )
+    _send(
+        request=request,
+        template="verify",
+        to=user.email,
+        context={"email": user.email, "path": _link_path(token)},
+    )
+    log_auth_event("email_verification_sent", user_id=user.pk, request=request)
+    return True
+
+
+class EmailTaken(LinkRefused):
+    """The new address of a change belongs to another account by now."""
+
+    status = 409
+
+
+def read_email_link(*, token) -> EmailLink:
+    """Return what an emailed link's token says, or raise LinkRefused."""
+    return email_tokens.read_token(token)
+
+
+@transaction.atomic
+def use_email_link(*, request, token) -> EmailLink:
+    """Verify the address, or finish the change, that `token`'s link is for.
+
+    Raise LinkRefused, changing nothing, for a link that is broken, expired,
+    used, or (a change) whose address another account took meanwhile.
+    """
+    # Read under the account's row lock: two uses of one link at once see
+    # one another, and the second finds the link used.
+    link = email_tokens.read_token(token, for_update=True)
+    if link.purpose == email_tokens.VERIFY:
+        return verify_email(request=request, link=link)
+    return change_email(request=request, link=link)
+
+
+def verify_email(*, request, link: EmailLink) -> EmailLink:
+    """Mark `link`'s address as its account's own, now."""
+    user = link.user
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    record_event(Event.EMAIL_VERIFIED, user=user, request=request)
+    return link
+
+
+def address_is_taken(*, email: str, user: User) -> bool:
+    """Say whether an account other than `user` has the address `email`."""
+    return User.objects.filter(email=email).exclude(pk=user.pk).exists()
+
+
+def request_email_change(*, request, user: User, new_email: str) -> None:
+    """Mail `new_email` a link that, once used, makes it `user`'s address.
+
+    Nothing changes until then. Whether the address is free or another
+    account's, the asker is answered the same; a taken address gets a
+    notice instead of a link, so only its owner learns it was tried.
+    """
+    new_email = normalize_email(new_email)
+    if address_is_taken(email=new_email, user=user):
+        _send(
+            request=request,
+            template="change_taken",
+            to=new_email,
+            context={"email": new_email},
+        )
+    else:
+        token = email_tokens.make_token(
+            user=user, purpose=email_tokens.CHANGE, email=new_email
+        )
+        _send(
+            request=request,
+            template="change",
+            to=new_email,
+            context={
+                "email": new_email,
+                "old_email": user.email,
+                "path": _link_path(token),
+            },
+        )
+    record_event(
+        Event.EMAIL_CHANGE_REQUESTED,
+        user=user,
+        request=request,
+        detail=_(
+            "A change of the email address to %(email)s was asked for; a link "
+            "was sent to it."
+        )
+        % {"email": new_email},
+    )
+
+
+EMAIL_TAKEN = _(
+    "Another account uses this address now, so it cannot become yours. "
+    "Nothing was changed."
+)
+
+
+def change_email(*, request, link: EmailLink) -> EmailLink:
+    """Make `link`'s new address its account's, verified; tell the old one."""
+    user = link.user
+    old_email = user.email
+    if address_is_taken(email=link.email, user=user):
+        raise EmailTaken(EMAIL_TAKEN, code="email_taken")
+    user.email = link.email
+    user.email_verified_at = timezone.now()
+    try:
+        # A savepoint: the unique index refuses an address taken between the
+        # check above and this write, and the transaction goes on.
+        with transaction.atomic():
+            user.save(update_fields=["email", "email_verified_at"])
+    except IntegrityError:
+        raise EmailTaken(EMAIL_TAKEN, code="email_taken") from None
+    # Sessions go on: the address is not a credential, and the owner who
+    # made the change proved the password to ask for it and the new inbox
+    # to finish it. The old inbox hears of it, in case it was not them.
+    record_event(
+        Event.EMAIL_CHANGED,
+        user=user,
+        request=request,
+        detail=_("The email address was changed from %(old)s to %(new)s.")
+        % {"old": old_email, "new": user.email},
+    )
+    transaction.on_commit(
+        lambda: _send(
+            request=request,
+            template="changed",
+            to=old_email,
+            context={"old_email": old_email, "email": user.email},
+        )
+    )
+    return link
 
 
 @dataclass(frozen=True)

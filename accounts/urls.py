@@ -30,6 +30,17 @@ urlpatterns = [
         views.PasswordChangeView.as_view(),
         name="password_change",
     ),
+    path(
+        "email/verify/resend/",
+        views.EmailVerifyResendView.as_view(),
+        name="email-verify-resend",
+    ),
+    path(
+        "email/verify/<str:token>/",
+        views.EmailVerifyView.as_view(),
+        name="email-verify",
+    ),
+    path("email/change/", views.EmailChangeView.as_view(), name="email-change"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",
@@ -69,4 +80,11 @@ api_urlpatterns = [
     ),
     path("app/token/", api.AppTokenObtainAPIView.as_view(), name="app-token"),
     path("reauthenticate/", api.ReauthenticateAPIView.as_view(), name="reauthenticate"),
+    path("email/verify/", api.EmailVerifyAPIView.as_view(), name="email-verify"),
+    path(
+        "email/verify/resend/",
+        api.EmailVerifyResendAPIView.as_view(),
+        name="email-verify-resend",
+    ),
+    path("email/change/", api.EmailChangeAPIView.as_view(), name="email-change"),
 ]

@@ -1,4 +1,6 @@
-"""The account pages: log in, sign up, log out, sessions, password change and reset."""
+"""The account pages: log in, sign up, log out, sessions, password, email address."""
+
+import math
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
@@ -9,7 +11,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -33,9 +35,12 @@ from jwt_sessions.models import Session
 from jwt_sessions.views import StepUpRequiredMixin, safe_next
 from mfa import services as mfa
 
-from . import services
+from . import app_settings, email_tokens, services
+from .email_tokens import LinkRefused
 from .forms import (
+    EMAIL_LINKS_THROTTLED_MESSAGE,
     SIGNUP_THROTTLED_MESSAGE,
+    EmailChangeForm,
     LoginForm,
     PasswordChangeForm,
     ReauthenticateForm,
@@ -43,7 +48,7 @@ from .forms import (
 )
 from .lockout import RESET_LINK_CREDENTIALS, lockout_message, lockout_response
 from .models import SecurityEvent, User
-from .throttles import SignupRateThrottle
+from .throttles import SignupRateThrottle, email_link_wait
 
 
 class LoginView(auth_views.LoginView):
@@ -92,9 +97,21 @@ class SignupView(auth_views.RedirectURLMixin, FormView):
 
     def form_valid(self, form):
         user = services.register_user(
+            request=self.request,
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
         )
+        if app_settings.email_verification_is_mandatory():
+            # No login until the address is proved (ACCOUNT_EMAIL_VERIFICATION).
+            messages.info(
+                self.request,
+                _(
+                    "Your account is ready. We have sent a link to %(email)s: "
+                    "open it to confirm the address, then log in."
+                )
+                % {"email": user.email},
+            )
+            return redirect("accounts:login")
         pair = sessions.log_in(
             request=self.request,
             user=user,
@@ -102,7 +119,14 @@ class SignupView(auth_views.RedirectURLMixin, FormView):
         )
         response = HttpResponseRedirect(self.get_success_url())
         set_auth_cookies(response, pair)
-        messages.success(self.request, _("Welcome! Your account is ready."))
+        messages.success(
+            self.request,
+            _(
+                "Welcome! Your account is ready. We have sent a link to "
+                "%(email)s: open it to confirm the address."
+            )
+            % {"email": user.email},
+        )
         return response
 
     def get_context_data(self, **kwargs):
@@ -392,3 +416,128 @@ class PasswordResetConfirmView(FormView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "registration/password_reset_complete.html"
+
+
+def _throttled(request, wait) -> HttpResponse:
+    # 429 with Retry-After, as a refused sign-up is answered.
+    response = render(
+        request,
+        "accounts/email_throttled.html",
+        {"message": EMAIL_LINKS_THROTTLED_MESSAGE},
+        status=429,
+    )
+    response["Retry-After"] = str(max(1, math.ceil(wait)))
+    return response
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class EmailVerifyView(TemplateView):
+    """An emailed link: GET shows what it does, the form's POST does it.
+
+    A GET changes nothing: mail scanners and link previews open links by
+    themselves, and must not verify an address (or change one) for whoever
+    typed it. The "Confirm" button's POST, with its CSRF token, does. The
+    link's token is in the URL, as the password reset's is: Referrer-Policy
+    same-origin keeps it off every other site.
+    """
+
+    template_name = "accounts/email_verify.html"
+    referrer_policy = "same-origin"
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        response["Referrer-Policy"] = self.referrer_policy
+        return response
+
+    def get(self, request, token):
+        try:
+            link = services.read_email_link(token=token)
+        except LinkRefused as refused:
+            return self.refused(refused)
+        return self.render_to_response(self.get_context_data(link=link))
+
+    def post(self, request, token):
+        try:
+            link = services.use_email_link(request=request, token=token)
+        except LinkRefused as refused:
+            return self.refused(refused)
+        if link.purpose == email_tokens.CHANGE:
+            message = _("Your email address is now %(email)s.")
+        else:
+            message = _("Thank you: %(email)s is verified.")
+        messages.success(request, message % {"email": link.email})
+        if request.user.is_authenticated and request.user.pk == link.user.pk:
+            return redirect("dashboard")
+        return redirect("accounts:login")
+
+    def refused(self, refused: LinkRefused):
+        return self.render_to_response(
+            self.get_context_data(refused=refused), status=refused.status
+        )
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class EmailVerifyResendView(LoginRequiredMixin, View):
+    """Send the verification link again (the banner's button), within the limit."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        next_url = safe_next(request, request.POST.get("next"))
+        if request.user.email_is_verified:
+            messages.info(request, _("Your email address is verified already."))
+            return HttpResponseRedirect(next_url)
+        wait = email_link_wait(request, user=request.user)
+        if wait is not None:
+            return _throttled(request, wait)
+        services.send_verification_email(request=request, user=request.user)
+        messages.success(
+            request,
+            _("We have sent a new link to %(email)s. Open it to confirm the address.")
+            % {"email": request.user.email},
+        )
+        return HttpResponseRedirect(next_url)
+
+
+@method_decorator(
+    [sensitive_post_parameters("password"), csrf_protect, never_cache],
+    name="dispatch",
+)
+class EmailChangeView(LoginRequiredMixin, FormView):
+    """Ask to change the address: the password, then a link to the new one.
+
+    The password is asked for here, every time, so no step-up page comes
+    first: giving it is as fresh a proof as the step-up would ask for.
+    """
+
+    form_class = EmailChangeForm
+    template_name = "accounts/email_change.html"
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "user": self.request.user,
+            "request": self.request,
+        }
+
+    def post(self, request, *args, **kwargs):
+        wait = email_link_wait(request, user=request.user)
+        if wait is not None:
+            return _throttled(request, wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        services.request_email_change(
+            request=self.request, user=self.request.user, new_email=email
+        )
+        # The same answer whether or not another account has the address.
+        messages.success(
+            self.request,
+            _(
+                "We have sent a link to %(email)s. Open it to make it your "
+                "address; until then your address stays %(current)s."
+            )
+            % {"email": email, "current": self.request.user.email},
+        )
+        return redirect("mfa:security")

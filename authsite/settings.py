@@ -255,6 +255,14 @@ EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "authsite@localhost")
+# Sign-up sends a link that proves the address is its owner's. "optional":
+# an unverified account may log in (a banner asks it to verify; checkout
+# waits for it); "mandatory": it may not log in until the link is opened.
+# Checked at start-up (accounts.checks). Links work this many seconds.
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
+ACCOUNT_EMAIL_VERIFICATION_MAX_AGE = env_int(
+    "ACCOUNT_EMAIL_VERIFICATION_MAX_AGE", 3 * 24 * 60 * 60
+)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard"
 
@@ -472,6 +480,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "signup": os.environ.get("SIGNUP_RATE", "20/hour"),
         "oidc_nonce": os.environ.get("OIDC_NONCE_RATE", "30/minute"),
+        # Verification and email-change links: per account, per client address.
+        "email_link": os.environ.get("EMAIL_LINK_RATE", "5/hour"),
+        "email_link_ip": os.environ.get("EMAIL_LINK_IP_RATE", "20/hour"),
     },
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

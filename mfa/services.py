@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
+from accounts import app_settings as account_settings
 from accounts.lockout import lockout_message
 from jwt_sessions import assurance, flows
 from jwt_sessions import services as sessions
@@ -450,6 +451,12 @@ PASSKEY_REFUSED = _lazy(
 )
 
 
+EMAIL_NOT_VERIFIED = _lazy(
+    "Your email address is not verified yet. Open the link we sent to it, or "
+    "log in with your password to get a new one."
+)
+
+
 class PasskeyRefused(Exception):
     """A passkey ceremony that proves nothing; nothing was changed."""
 
@@ -676,6 +683,13 @@ def finish_passkey_login(*, request, token, credential, login_step_token=None):
     user, methods = _verify_passkey_assertion(
         request=request, challenge=_challenge_of(data), credential=credential
     )
+    if (
+        account_settings.email_verification_is_mandatory()
+        and not user.email_is_verified
+    ):
+        # ACCOUNT_EMAIL_VERIFICATION = "mandatory" holds for every login;
+        # the password login is the one that sends the link again.
+        raise PasskeyRefused(EMAIL_NOT_VERIFIED, code="email_not_verified")
     next_url = ""
     if (
         step is not None

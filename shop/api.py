@@ -153,7 +153,11 @@ class CartItemAPIView(APIView):
 
 
 class CheckoutAPIView(APIView):
-    """Turn the cart into an order (201), or answer 400 with the reason's code."""
+    """Turn the cart into an order (201), or answer 400 with the reason's code.
+
+    An account whose email address is not verified is refused with 403
+    `email_not_verified`: POST /api/email/verify/resend/ sends the link again.
+    """
 
     name = gettext_lazy("Check out")
 
@@ -174,6 +178,10 @@ class CheckoutAPIView(APIView):
                 )
                 % {"limit": settings.STEP_UP_CHECKOUT_OVER},
             ) from exc
+        except services.EmailNotVerified as exc:
+            # 403: the account may not order until it verifies its address
+            # (POST /api/email/verify/resend/ sends the link again).
+            raise exceptions.PermissionDenied(exc.message, code=exc.code) from exc
         except services.CheckoutError as exc:
             raise CheckoutFailed(exc.message, code=exc.code) from exc
         order = Order.objects.with_lines().get(pk=order.pk)

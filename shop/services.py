@@ -34,14 +34,28 @@ class StepUpRequired(CheckoutError):
     """A checkout above STEP_UP_CHECKOUT_OVER on a login that is not recent."""
 
 
+class EmailNotVerified(CheckoutError):
+    """A checkout by an account whose email address is not verified yet."""
+
+
 def check_out(*, user, login_is_recent: bool) -> Order:
     """Turn the user's cart into an order, or change nothing and say why.
 
     `login_is_recent` says whether the buyer proved who they are within
     STEP_UP_MAX_AGE (the view asks jwt_sessions); an order above
     STEP_UP_CHECKOUT_OVER needs it, decided on the cart as it is locked here,
-    so a line added meanwhile cannot slip past.
+    so a line added meanwhile cannot slip past. Only an account whose
+    email address is verified may order: the order's receipt, and any
+    password reset, must reach its owner and not a stranger's typo.
     """
+    if not user.email_is_verified:
+        raise EmailNotVerified(
+            _(
+                "Confirm your email address before you check out: open the link "
+                "we sent to it, or ask for a new one."
+            ),
+            code="email_not_verified",
+        )
     with transaction.atomic():
         # The cart first, then the products: every writer takes its locks in
         # this order, so two checkouts can wait for each other but never

@@ -3,7 +3,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -147,6 +147,14 @@ class CheckoutView(CartActionView):
             order = services.check_out(
                 user=request.user,
                 login_is_recent=login_satisfies(request, assurance.RECENT_LOGIN),
+            )
+        except services.EmailNotVerified as exc:
+            # 403: this account may not order yet; the page says how to fix it.
+            return render(
+                request,
+                "shop/checkout_needs_verified_email.html",
+                {"message": exc.message},
+                status=403,
             )
         except services.StepUpRequired as exc:
             # Asked again, then back at the cart, where "Check out" is.

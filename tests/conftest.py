@@ -9,12 +9,14 @@ import pytest
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
 from jwt_sessions import session_state
 from tests.helpers.clients import PASSWORD, bearer_token, log_in
 from tests.helpers.oidc_provider import running_provider
 from tests.helpers.second_factor import give_authenticator_app
+from tests.helpers.users import create_user
 
 
 @pytest.fixture(autouse=True)
@@ -43,26 +45,35 @@ def django_db_setup(django_db_setup):
 
 @pytest.fixture
 def user(db):
-    return User.objects.create_user("alice@example.com", PASSWORD)
+    """Alice, whose address is verified: most tests are not about that."""
+    return create_user("alice@example.com")
+
+
+@pytest.fixture
+def unverified_user(db):
+    """Carol, who signed up and has not opened the emailed link yet."""
+    return create_user("carol@example.com", verified=False)
 
 
 @pytest.fixture
 def other_user(db):
-    return User.objects.create_user("bob@example.com", PASSWORD)
+    return create_user("bob@example.com")
 
 
 @pytest.fixture
 def staff_user(db):
     # With an authenticator app: the admin wants staff's second factor
     # (MFA_REQUIRED_FOR_STAFF), and log_in() gives its code.
-    user = User.objects.create_user("staff@example.com", PASSWORD, is_staff=True)
+    user = create_user("staff@example.com", is_staff=True)
     give_authenticator_app(user)
     return user
 
 
 @pytest.fixture
 def superuser(db):
-    user = User.objects.create_superuser("root@example.com", PASSWORD)
+    user = User.objects.create_superuser(
+        "root@example.com", PASSWORD, email_verified_at=timezone.now()
+    )
     give_authenticator_app(user)
     return user
 

@@ -28,7 +28,11 @@ def test_register_creates_user_and_returns_id_and_email(app_client, db):
 
     assert response.status_code == 201
     user = User.objects.get()
-    assert response.json() == {"id": user.pk, "email": "zoe@example.com"}
+    assert response.json() == {
+        "id": user.pk,
+        "email": "zoe@example.com",
+        "email_verified": False,
+    }
     assert user.check_password(PASSWORD)
     assert ACCESS not in response.cookies
 

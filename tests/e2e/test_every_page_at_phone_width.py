@@ -16,6 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
+from accounts import email_tokens
 from accounts.models import User
 from jwt_sessions.models import Session
 from mfa.models import Authenticator
@@ -24,12 +25,14 @@ from shop import services as shop_services
 from shop.models import Cart, Product
 from tests.helpers.clients import PASSWORD
 from tests.helpers.second_factor import give_authenticator_app
+from tests.helpers.users import create_user
 
 from .helpers import go_and_log_in
 
 # Long enough to find every place that would push a page sideways.
 MEMBER = "rosalind.franklin-whitaker@laboratory.example.org"
 STAFF = "staff@example.com"
+NEWCOMER = "ada.lovelace-king.newcomer@analytical-engines.example.org"
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
@@ -43,6 +46,7 @@ NOT_PAGES = {
     "accounts:session-end": "a form's POST",
     "accounts:sessions-end-others": "a form's POST",
     "accounts:sessions-end-all": "a form's POST",
+    "accounts:email-verify-resend": "a form's POST (the banner's button)",
     "mfa:totp-remove": "a form's POST",
     "mfa:recovery-codes": "a form's POST",
     "mfa:passkey-rename": "a form's POST",
@@ -162,7 +166,7 @@ def a_shop_with_history() -> dict:
             Product(name="Fountain pen", slug="fountain-pen", price="58.00", stock=0),
         ]
     )
-    member = User.objects.create_user(MEMBER, PASSWORD)
+    member = create_user(MEMBER, PASSWORD)
     staff = User.objects.create_superuser(STAFF, PASSWORD)
     give_authenticator_app(staff)
     cart = Cart.objects.open_for(member)
@@ -213,6 +217,28 @@ def test_every_page_fits_a_phone_screen_without_sideways_scrolling(
     )
     staff = context_factory().new_page()
     go_and_log_in(staff, STAFF)
+    # Signed up, not verified yet: every page shows the banner.
+    newcomer_user = create_user(NEWCOMER, verified=False)
+    newcomer = context_factory().new_page()
+    go_and_log_in(newcomer, NEWCOMER)
+    change_link = reverse(
+        "accounts:email-verify",
+        args=(
+            email_tokens.make_token(
+                user=site["member"],
+                purpose=email_tokens.CHANGE,
+                email="rosalind.new-address@laboratory.example.org",
+            ),
+        ),
+    )
+    verify_link = reverse(
+        "accounts:email-verify",
+        args=(
+            email_tokens.make_token(
+                user=newcomer_user, purpose=email_tokens.VERIFY, email=NEWCOMER
+            ),
+        ),
+    )
 
     pages = {
         anonymous: [
@@ -228,6 +254,9 @@ def test_every_page_fits_a_phone_screen_without_sideways_scrolling(
             reset_link(site["member"]),
             reverse("accounts:password_reset_confirm", args=("MQ", "no-such-token")),
             reverse("accounts:password_reset_complete"),
+            change_link,
+            verify_link,
+            reverse("accounts:email-verify", args=("not-a-real-token",)),  # 400
             reverse("mfa:login-step"),  # no second step: back to the login
             reverse("oidc:callback", args=("acme",)),  # 400: no login under way
             reverse("oidc:link"),  # 400: no link waiting for a password
@@ -248,6 +277,7 @@ def test_every_page_fits_a_phone_screen_without_sideways_scrolling(
             reverse("shop:order", args=(order.pk,)),
             reverse("accounts:sessions"),
             reverse("accounts:password_change"),
+            reverse("accounts:email-change"),
             reverse("mfa:security"),
             reverse("mfa:totp-setup"),
             reverse("mfa:passkey-add"),
@@ -299,7 +329,17 @@ def test_every_page_fits_a_phone_screen_without_sideways_scrolling(
             reverse("api:app-token-blacklist"),
             reverse("api:oidc-nonce"),
             reverse("api:oidc-token", args=("acme",)),
+            reverse("api:email-verify"),
+            reverse("api:email-verify-resend"),
+            reverse("api:email-change"),
             reverse("api-docs"),
+        ],
+        newcomer: [
+            reverse("dashboard"),
+            reverse("shop:cart"),
+            reverse("mfa:security"),
+            reverse("accounts:email-change"),
+            verify_link,
         ],
         staff: admin_urls(site["staff"]),
     }
@@ -315,7 +355,12 @@ def test_every_page_fits_a_phone_screen_without_sideways_scrolling(
 
     too_wide = []
     for page, urls in pages.items():
-        who = {anonymous: "anonymous", member: "member", staff: "staff"}[page]
+        who = {
+            anonymous: "anonymous",
+            member: "member",
+            newcomer: "unverified",
+            staff: "staff",
+        }[page]
         for url in urls:
             page.goto(url)
             too_wide += _overflow(page, f"{url} ({who})")

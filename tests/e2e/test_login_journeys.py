@@ -47,7 +47,10 @@ def test_sign_up_lands_on_dashboard_then_log_out_and_log_in_back_to_the_asking_p
     page.get_by_role("button", name="Sign up").click()
 
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
-    expect(page.get_by_role("status")).to_have_text("Welcome! Your account is ready.")
+    expect(page.get_by_role("status")).to_have_text(
+        "Welcome! Your account is ready. We have sent a link to "
+        "new@example.com: open it to confirm the address."
+    )
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Welcome, new@example.com"
     )

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import User
 from shop.models import CartItem, Order, Product
 from tests.helpers.clients import PASSWORD
+from tests.helpers.users import create_user
 
 from .conftest import save_screenshot
 from .helpers import (
@@ -52,7 +52,7 @@ def cart_row(page, name: str):
 
 @at_desktop_and_phone_width
 def test_add_change_remove_check_out_and_see_the_order(page, products):
-    User.objects.create_user("shopper@example.com", PASSWORD)
+    create_user("shopper@example.com", PASSWORD)
     go_and_log_in(page, "shopper@example.com")
 
     add_from_shop_window(page, "Enamel mug", 2)
@@ -145,7 +145,7 @@ def add_what_was_chosen(page, slug: str, quantity: int, name: str) -> None:
 def test_anonymous_add_to_cart_logs_in_and_adds_the_chosen_quantity_in_one_click(
     page, products
 ):
-    User.objects.create_user("later@example.com", PASSWORD)
+    create_user("later@example.com", PASSWORD)
     choose_while_logged_out(page, "notebook", 3)
     assert not CartItem.objects.exists()
 
@@ -175,14 +175,17 @@ def test_anonymous_add_to_cart_signs_up_and_adds_the_chosen_quantity_in_one_clic
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
 
-    expect(page.get_by_role("status")).to_have_text("Welcome! Your account is ready.")
+    expect(page.get_by_role("status")).to_have_text(
+        "Welcome! Your account is ready. We have sent a link to "
+        "newcomer@example.com: open it to confirm the address."
+    )
     add_what_was_chosen(page, "notebook", 3, "Notebook")
     item = CartItem.objects.get()
     assert (item.cart.user.email, item.quantity) == ("newcomer@example.com", 3)
 
 
 def test_adding_beyond_the_stock_says_how_many_are_left(page, products):
-    User.objects.create_user("greedy@example.com", PASSWORD)
+    create_user("greedy@example.com", PASSWORD)
     go_and_log_in(page, "greedy@example.com")
     page.goto("/shop/products/fountain-pen/")
     quantity = page.get_by_label("Quantity")

@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.models import User
 from jwt_sessions.models import Session
 from tests.helpers.clients import PASSWORD, auth_cookie, csrf_headers, log_in
+from tests.helpers.users import create_user
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
 REFRESH = settings.JWT_COOKIE_REFRESH_NAME
@@ -68,7 +68,7 @@ def copies_of(client, count):
 
 @pytest.fixture
 def user(transactional_db):
-    return User.objects.create_user("alice@example.com", PASSWORD)
+    return create_user("alice@example.com", PASSWORD)
 
 
 def test_parallel_refreshes_of_one_token_all_get_the_same_successor(browser, user):

@@ -737,3 +737,18 @@ def test_the_app_servers_refuse_to_start_with_settings_no_passkey_works_with(
     assert "ImproperlyConfigured" in result.stderr
     assert "WEBAUTHN_RP_ID 'evil.example'" in result.stderr
     assert "(mfa.E001)" in result.stderr
+
+
+def test_mandatory_verification_refuses_a_passkey_login_of_an_unverified_account(
+    passkey, fresh_browser, user, settings
+):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    user.email_verified_at = None
+    user.save(update_fields=["email_verified_at"])
+
+    response = passkey_login(fresh_browser, passkey)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "email_not_verified"
+    assert auth_cookie(fresh_browser, "access") is None
+    assert auth_cookie(fresh_browser, "refresh") is None

@@ -17,6 +17,7 @@ from django.conf import settings
 
 from accounts.models import User
 from tests.helpers.clients import PASSWORD
+from tests.helpers.users import create_user
 
 ACCESS = settings.JWT_COOKIE_ACCESS_NAME
 REFRESH = settings.JWT_COOKIE_REFRESH_NAME
@@ -133,12 +134,12 @@ def site(live_server):
 
 @pytest.fixture
 def victim(transactional_db):
-    return User.objects.create_user("victim@example.com", PASSWORD)
+    return create_user("victim@example.com", PASSWORD)
 
 
 @pytest.fixture
 def attacker_account(transactional_db):
-    return User.objects.create_user("mallory@example.com", PASSWORD)
+    return create_user("mallory@example.com", PASSWORD)
 
 
 @pytest.fixture
@@ -174,7 +175,11 @@ def server_state() -> dict:
         "cart_items": sorted(CartItem.objects.values_list("product_id", "quantity")),
         "orders": Order.objects.count(),
         "stock": sorted(Product.objects.values_list("pk", "stock")),
-        "users": sorted(User.objects.values_list("email", "password", "last_login")),
+        "users": sorted(
+            User.objects.values_list(
+                "email", "email_verified_at", "password", "last_login"
+            )
+        ),
     }
 
 

@@ -6,6 +6,7 @@ check, login CSRF), ASVS 5.0 V3.5 (browser origin separation).
 
 import pytest
 
+from accounts import email_tokens
 from jwt_sessions.models import Session
 from shop.models import CartItem, Product
 from tests.security.conftest import CSRF, RawClient, server_state
@@ -33,7 +34,23 @@ def victim_with_cart(victim_browser, product):
 
 def unsafe_endpoints(product, cart_item, session_id):
     """(method, path, body) of every unsafe request the cookies authenticate."""
+    # A real link that would change the victim's address to the attacker's.
+    link = email_tokens.make_token(
+        user=Session.objects.get(pk=session_id).user,
+        purpose=email_tokens.CHANGE,
+        email="mallory.inbox@example.com",
+    )
     return [
+        ("POST", "/api/email/verify/resend/", {}),
+        ("POST", "/api/email/change/", {"email": "m@example.com", "password": "x"}),
+        ("POST", "/api/email/verify/", {"token": link}),
+        ("POST", "/accounts/email/verify/resend/", {}),
+        (
+            "POST",
+            "/accounts/email/change/",
+            {"email": "m@example.com", "password": "x"},
+        ),
+        ("POST", f"/accounts/email/verify/{link}/", {}),
         ("POST", "/api/token/", {"email": "mallory@example.com", "password": "x"}),
         ("POST", "/api/token/refresh/", {}),
         ("POST", "/api/token/blacklist/", {}),

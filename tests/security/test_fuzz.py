@@ -9,18 +9,22 @@ handling), RFC 8725 3.x (token parsing).
 import base64
 import json
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.core import signing
 from django.db.models import Count, F, Sum
 from django.test import Client
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from accounts import email_tokens
 from accounts.models import User
 from shop.models import CartItem, Order, Product
 from tests.helpers.clients import PASSWORD, bearer_token
+from tests.helpers.users import create_user
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +66,7 @@ def field_biased_objects(*names):
 @pytest.fixture
 def fuzz_setup(db, settings):
     settings.AXES_FAILURE_LIMIT = 10**6
-    user = User.objects.create_user("fuzz@example.com", PASSWORD)
+    user = create_user("fuzz@example.com", PASSWORD)
     product = Product.objects.create(name="Lamp", slug="lamp", price="20.00", stock=3)
     client = Client()
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {bearer_token(client, user.email)}"}
@@ -185,6 +189,9 @@ ENDPOINTS = [
     ("patch", "/api/cart/items/{item}/", ("quantity",), True),
     ("post", "/api/cart/checkout/", (), True),
     ("post", "/api/auth/password/change/", ("old_password", "new_password"), True),
+    ("post", "/api/email/verify/", ("token",), False),
+    ("post", "/api/email/verify/resend/", (), True),
+    ("post", "/api/email/change/", ("email", "password"), True),
 ]
 
 
@@ -237,3 +244,29 @@ def test_any_bytes_in_any_content_type_get_an_answer(fuzz_setup, body, content_t
         )
         assert 200 <= response.status_code < 500
     assert_database_is_whole()
+
+
+# Tokens as a client could send them: any text, or any JSON signed with the
+# site's key and the links' salt (so the checks behind the signature run).
+email_link_tokens = header_text | json_values.map(
+    lambda value: signing.dumps(value, salt=email_tokens.SALT)
+)
+
+
+@FUZZ
+@given(token=email_link_tokens)
+def test_any_email_link_token_gets_a_4xx_or_a_200(fuzz_setup, token):
+    user = User.objects.get(email="fuzz@example.com")
+    try:
+        email_tokens.read_token(token)
+    except email_tokens.LinkRefused as refused:
+        assert 400 <= refused.status < 500
+    api = Client().post(
+        "/api/email/verify/", {"token": token}, content_type="application/json"
+    )
+    page = Client().get(f"/accounts/email/verify/{quote(token, safe='')}/")
+
+    assert api.status_code in (200, 400, 409, 410), api.content[:300]
+    assert page.status_code in (200, 400, 404, 409, 410)
+    user.refresh_from_db()
+    assert user.email == "fuzz@example.com"

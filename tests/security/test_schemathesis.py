@@ -20,6 +20,7 @@ from hypothesis import settings as hypothesis_settings
 from authsite.wsgi import application
 from shop.models import Product
 from tests.helpers.clients import PASSWORD, bearer_token
+from tests.helpers.users import create_user
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def bearer(django_user_model, settings):
     settings.AXES_FAILURE_LIMIT = 10**6
-    user = django_user_model.objects.create_user("schema@example.com", PASSWORD)
+    user = create_user("schema@example.com", PASSWORD)
     Product.objects.create(name="Kettle", slug="kettle", price="30.00", stock=4)
     return f"Bearer {bearer_token(Client(), user.email)}"
 

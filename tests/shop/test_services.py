@@ -13,6 +13,7 @@ from django.urls import reverse
 from shop.models import Cart, CartItem, Order, OrderLine, Product
 from shop.services import CheckoutError, add_to_cart, check_out
 from tests.helpers.clients import PASSWORD, csrf_headers, log_in
+from tests.helpers.users import create_user
 
 from .conftest import fill_cart, make_product
 
@@ -132,10 +133,7 @@ def test_two_concurrent_checkouts_of_the_last_unit_sell_it_once(
     django_user_model,
 ):
     last = make_product("Last bottle", price="32.00", stock=1)
-    buyers = [
-        django_user_model.objects.create_user(f"buyer{n}@example.com", PASSWORD)
-        for n in range(2)
-    ]
+    buyers = [create_user(f"buyer{n}@example.com", PASSWORD) for n in range(2)]
     clients = []
     for buyer in buyers:
         fill_cart(buyer, (last, 1))
@@ -191,7 +189,7 @@ def test_a_refused_first_add_leaves_no_empty_cart_behind(user, mug, quantity):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_first_adds_at_once_make_one_cart_holding_both(django_user_model):
-    buyer = django_user_model.objects.create_user("twotabs@example.com", PASSWORD)
+    buyer = create_user("twotabs@example.com", PASSWORD)
     mug = make_product("Enamel mug", stock=10)
     pen = make_product("Brass pen", stock=10)
     # Two tabs of one browser (one login, the same cookies), each adding a

@@ -11,6 +11,7 @@ from mfa import services as mfa
 
 from .credentials import (
     SAME_EMAIL,
+    WRONG_CURRENT_PASSWORD,
     WRONG_PASSWORD,
     AttemptsLockedOut,
     CredentialsRefused,
@@ -138,19 +139,7 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = fields.CharField(max_length=4096, trim_whitespace=False)
 
     def validate_old_password(self, value):
-        try:
-            verify_current_password(
-                self.context["request"]._request,
-                user=self.context["user"],
-                password=value,
-            )
-        except CredentialsRefused as refused:
-            raise _api_error(
-                refused,
-                failed=serializers.ValidationError,
-                code="password_incorrect",
-            ) from None
-        return value
+        return _current_password(self, value, message=WRONG_CURRENT_PASSWORD)
 
     def validate_new_password(self, value):
         try:
@@ -182,17 +171,20 @@ class EmailChangeSerializer(serializers.Serializer):
         return email
 
     def validate_password(self, value):
-        try:
-            verify_current_password(
-                self.context["request"]._request,
-                user=self.context["user"],
-                password=value,
-                message=WRONG_PASSWORD,
-            )
-        except CredentialsRefused as refused:
-            raise _api_error(
-                refused,
-                failed=serializers.ValidationError,
-                code="password_incorrect",
-            ) from None
-        return value
+        return _current_password(self, value, message=WRONG_PASSWORD)
+
+
+def _current_password(serializer, value: str, *, message) -> str:
+    """Return `value` if it is the context user's password; else a 400 (or 429)."""
+    try:
+        verify_current_password(
+            serializer.context["request"]._request,
+            user=serializer.context["user"],
+            password=value,
+            message=message,
+        )
+    except CredentialsRefused as refused:
+        raise _api_error(
+            refused, failed=serializers.ValidationError, code="password_incorrect"
+        ) from None
+    return value

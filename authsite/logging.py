@@ -1,5 +1,5 @@
-"""Log formatters: plain text, or one JSON object per line; neither writes a
-password-reset token.
+"""Log formatters: plain text, or one JSON object per line; neither writes the
+token of an emailed link (password reset, email verification or change).
 """
 
 import json
@@ -7,16 +7,17 @@ import logging
 import re
 from datetime import UTC, datetime
 
-# A reset link carries its token in the path (/accounts/reset/<uid>/<token>/,
-# see accounts/urls.py), and Django logs the path of every 4xx answer: a
-# valid link refused during a lockout (429) would put a token that still
-# works into the logs, for as long as PASSWORD_RESET_TIMEOUT.
-RESET_LINK_TOKEN = re.compile(r"(/reset/[^/\s'\"]+/)[^/\s'\"]+(?=/)")
+# The emailed links carry their token in the path (/accounts/reset/<uid>/
+# <token>/ and /accounts/email/verify/<token>/, see accounts/urls.py), and
+# Django logs the path of every 4xx answer: a valid link refused during a
+# lockout (429), or posted without its CSRF cookie (403), would put a token
+# that still works into the logs, for as long as the link lives.
+LINK_TOKEN = re.compile(r"(/reset/[^/\s'\"]+/|/email/verify/)[^/\s'\"]+(?=/)")
 
 
-def redact_reset_tokens(text: str) -> str:
-    """Return `text` with the token of every reset link in it blanked out."""
-    return RESET_LINK_TOKEN.sub(r"\1[redacted]", text)
+def redact_link_tokens(text: str) -> str:
+    """Return `text` with the token of every emailed link in it blanked out."""
+    return LINK_TOKEN.sub(r"\1[redacted]", text)
 
 
 # Everything a LogRecord carries by itself; the rest came in through `extra`.
@@ -26,10 +27,10 @@ _RECORD_ATTRIBUTES = frozenset(
 
 
 class TextFormatter(logging.Formatter):
-    """Format a record as logging.Formatter does, reset tokens blanked out."""
+    """Format a record as logging.Formatter does, link tokens blanked out."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact_reset_tokens(super().format(record))
+        return redact_link_tokens(super().format(record))
 
 
 class JSONFormatter(logging.Formatter):
@@ -49,4 +50,4 @@ class JSONFormatter(logging.Formatter):
             entry["exc_info"] = self.formatException(record.exc_info)
         # default=str: a request, a UUID or a lazy string never breaks a line
         # (a request's str() holds its path, hence the redaction after it).
-        return redact_reset_tokens(json.dumps(entry, default=str))
+        return redact_link_tokens(json.dumps(entry, default=str))

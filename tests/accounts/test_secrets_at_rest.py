@@ -42,6 +42,7 @@ REFRESH = settings.JWT_COOKIE_REFRESH_NAME
 # text (a.b.<token>) is found too.
 JWS_CHARACTERS = re.compile(r"[A-Za-z0-9_.-]+")
 RESET_LINK = re.compile(r"/accounts/reset/(?P<uid>[^/\s]+)/(?P<token>[^/\s]+)/")
+EMAIL_LINK = re.compile(r"/accounts/email/verify/(?P<token>[^/\s]+)/")
 
 
 # --- what counts as a usable secret ------------------------------------------
@@ -325,6 +326,28 @@ def test_a_reset_link_refused_during_a_lockout_is_logged_without_its_token(
     lines = configured_log_lines(caplog.records)
     assert any("Too Many Requests" in line for line in lines)
     assert [line for line in lines if reset_secrets_in(line, {link["token"]})] == []
+
+
+def test_an_email_link_refused_for_its_csrf_token_is_logged_without_its_token(
+    browser, unverified_user, caplog
+):
+    log_in(browser, unverified_user.email)
+    browser.post(
+        reverse("accounts:email-verify-resend"),
+        {"csrfmiddlewaretoken": browser.cookies[settings.CSRF_COOKIE_NAME].value},
+    )
+    token = EMAIL_LINK.search(mail.outbox[-1].body)["token"]
+    caplog.set_level(logging.INFO)
+
+    # A form posted without the CSRF cookie (a tab left open too long).
+    refused = Client(enforce_csrf_checks=True).post(
+        reverse("accounts:email-verify", args=[token])
+    )
+
+    assert refused.status_code == 403
+    lines = configured_log_lines(caplog.records)
+    assert any("/accounts/email/verify/[redacted]/" in line for line in lines)
+    assert [line for line in lines if token in line] == []
 
 
 def test_simplejwts_own_ways_of_recording_a_token_store_no_token_either(user):

@@ -32,7 +32,7 @@ from jwt_sessions.serializers import TokenPairExpirySerializer, TokenPairSeriali
 from mfa import services as mfa
 from mfa.api import AppMfaRequiredSerializer, MfaRequiredSerializer, mfa_required
 
-from . import email_tokens, services
+from . import app_settings, email_tokens, services
 from .email_tokens import LinkRefused
 from .serializers import (
     CredentialsSerializer,
@@ -67,12 +67,34 @@ class RegisterAPIView(TokenFlowAPIView):
                     "email": serializers.EmailField(),
                     "email_verified": serializers.BooleanField(),
                 },
-            )
+            ),
+            202: inline_serializer(
+                "SignupEmailed",
+                {
+                    "detail": serializers.CharField(),
+                    "email": serializers.EmailField(),
+                },
+            ),
         },
+        description=(
+            "201 with the new account. With ACCOUNT_EMAIL_VERIFICATION = "
+            "mandatory, 202 whether the address was free or taken (a free one "
+            "gets an account and its link, a taken one a notice to its owner): "
+            "open the emailed link, then log in."
+        ),
     )
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if app_settings.email_verification_is_mandatory():
+            # The same answer whether the address was free or taken: nothing
+            # here logs in, so nothing need tell who has an account.
+            services.sign_up_by_email(request=request, **serializer.validated_data)
+            email = serializer.validated_data["email"]
+            return Response(
+                {"detail": services.signed_up_message(email), "email": email},
+                status=status.HTTP_202_ACCEPTED,
+            )
         user = services.register_user(request=request, **serializer.validated_data)
         return Response(
             {

@@ -5,6 +5,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from . import app_settings
 from .credentials import (
     INVALID_LOGIN,
     SAME_EMAIL,
@@ -78,6 +79,14 @@ class SignupForm(BaseUserCreationForm):
 
     def clean_email(self):
         return normalize_email(self.cleaned_data["email"])
+
+    def validate_unique(self):
+        # Where nobody is logged in before the address is proved, a taken
+        # address is answered as a free one is (services.sign_up_by_email):
+        # the page must not tell who has an account.
+        if app_settings.email_verification_is_mandatory():
+            return
+        super().validate_unique()
 
 
 class ReauthenticateForm(forms.Form):

@@ -9,6 +9,7 @@ from authsite import fields
 from jwt_sessions.serializers import AssuranceSerializer
 from mfa import services as mfa
 
+from . import app_settings
 from .credentials import (
     SAME_EMAIL,
     WRONG_CURRENT_PASSWORD,
@@ -57,7 +58,12 @@ class RegisterSerializer(serializers.Serializer):
 
     def validate_email(self, value):
         email = normalize_email(value)
-        if User.objects.filter(email=email).exists():
+        # Where nobody is logged in before the address is proved, a taken
+        # address is answered as a free one is (services.sign_up_by_email).
+        if (
+            not app_settings.email_verification_is_mandatory()
+            and User.objects.filter(email=email).exists()
+        ):
             raise serializers.ValidationError(
                 User._meta.get_field("email").error_messages["unique"], code="unique"
             )

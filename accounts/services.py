@@ -9,6 +9,7 @@ security log here (accounts.receivers).
 import logging
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -79,6 +80,38 @@ def register_user(*, request, email: str, password: str) -> User:
     log_auth_event("signup", user_id=user.pk)
     send_verification_email(request=request, user=user)
     return user
+
+
+def signed_up_message(email: str) -> str:
+    """Say what a sign-up by email is answered, whoever has the address."""
+    return _(
+        "Check your email: we have sent a message to %(email)s. Open the link "
+        "in it to confirm the address, then log in."
+    ) % {"email": normalize_email(email)}
+
+
+def sign_up_by_email(*, request, email: str, password: str) -> User | None:
+    """Sign up where the address must be proved first; None if it was taken.
+
+    For ACCOUNT_EMAIL_VERIFICATION = "mandatory", where nobody is logged in
+    until the link is used, so the asker can be answered the same whether
+    the address is free or not ("check your email"): a free one gets an
+    account and its link, a taken one a notice to its owner (no link), and
+    only the owner learns that it was tried.
+    """
+    email = normalize_email(email)
+    if not User.objects.filter(email=email).exists():
+        try:
+            with transaction.atomic():
+                return register_user(request=request, email=email, password=password)
+        except IntegrityError:
+            pass  # signed up a moment ago, by another request
+    # The time a new account's password hash takes, so that the answer's
+    # delay does not tell either.
+    make_password(password)
+    _send(request=request, template="signup_taken", to=email, context={"email": email})
+    log_auth_event("signup_address_taken", request=request)
+    return None
 
 
 def _send(*, request, template: str, to: str, context: dict) -> None:

@@ -96,22 +96,23 @@ class SignupView(auth_views.RedirectURLMixin, FormView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
+        if app_settings.email_verification_is_mandatory():
+            # No login until the address is proved (ACCOUNT_EMAIL_VERIFICATION),
+            # and the same answer whether the address was free or taken.
+            services.sign_up_by_email(
+                request=self.request,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+            )
+            messages.info(
+                self.request, services.signed_up_message(form.cleaned_data["email"])
+            )
+            return redirect("accounts:login")
         user = services.register_user(
             request=self.request,
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
         )
-        if app_settings.email_verification_is_mandatory():
-            # No login until the address is proved (ACCOUNT_EMAIL_VERIFICATION).
-            messages.info(
-                self.request,
-                _(
-                    "Your account is ready. We have sent a link to %(email)s: "
-                    "open it to confirm the address, then log in."
-                )
-                % {"email": user.email},
-            )
-            return redirect("accounts:login")
         pair = sessions.log_in(
             request=self.request,
             user=user,

@@ -489,6 +489,64 @@ def test_mandatory_mode_sign_up_does_not_log_in(mandatory, browser, db):
     assert len(mail.outbox) == 1
 
 
+def test_mandatory_mode_sign_up_answers_a_taken_address_as_a_free_one(
+    mandatory, browser, user
+):
+    stranger = Client(enforce_csrf_checks=True)
+
+    free = sign_up(browser, email="new@example.com")
+    taken = sign_up(stranger, email=user.email.upper())
+
+    # The same redirect, and the same words on the page it leads to.
+    assert (taken.status_code, taken["Location"]) == (302, free["Location"])
+    free_page, taken_page = (
+        browser.get(free["Location"]),
+        stranger.get(taken["Location"]),
+    )
+    assert b"Check your email" in free_page.content
+    assert b"Check your email" in taken_page.content
+    # The free address got its account and link; the owner of the taken one
+    # a notice without a link, and their account is as it was.
+    assert User.objects.filter(email__in=["new@example.com", user.email]).count() == 2
+    to_free, to_owner = mail.outbox
+    assert to_free.to == ["new@example.com"] and LINK.search(to_free.body)
+    assert to_owner.to == [user.email]
+    assert "already has an account" in to_owner.body
+    assert not LINK.search(to_owner.body)
+    assert User.objects.get(pk=user.pk).check_password(PASSWORD)
+
+
+def test_mandatory_mode_register_api_answers_a_taken_address_as_a_free_one(
+    mandatory, app_client, user
+):
+    def register(email):
+        return app_client.post(
+            reverse("api:register"),
+            {"email": email, "password": "another-Password-5678"},
+            content_type="application/json",
+        )
+
+    free, taken = register("new@example.com"), register(user.email)
+
+    assert free.status_code == taken.status_code == 202
+    assert free.json().keys() == taken.json().keys() == {"detail", "email"}
+    assert (
+        free.json()["detail"].replace("new@example.com", user.email)
+        == (taken.json()["detail"])
+    )
+    assert User.objects.get(pk=user.pk).check_password(PASSWORD)
+    assert [m.to for m in mail.outbox] == [["new@example.com"], [user.email]]
+
+
+def test_optional_mode_sign_up_says_an_address_is_taken(browser, user):
+    # It logs the new account in at once, so it cannot answer the same.
+    response = sign_up(browser, email=user.email)
+
+    assert response.status_code == 200
+    assert b"already exists" in response.content
+    assert mail.outbox == []
+
+
 def test_mandatory_mode_lets_a_verified_account_log_in(mandatory, browser, user):
     assert log_in(browser, user.email).status_code == 200
 

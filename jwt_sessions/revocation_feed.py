@@ -16,8 +16,12 @@ process asks the shared state directly, as every request did before, until
 the feed is vouched for again; and after any gap in the subscription what
 it remembered is forgotten, since what was published meanwhile is lost.
 
-No thread: a listener thread is delayed by the GIL's switch interval, so a
-check could run ahead of a revocation that had already arrived.
+The checks themselves read what has arrived: a listener thread alone is
+delayed by the GIL's switch interval, so a check could run ahead of a
+revocation that had already arrived. A thread only sends the PINGs (and
+reads their answers when no request comes), so that no request pays the
+round trip: it reads under the same lock as the checks, and a check that
+finds the lock taken asks the shared state directly.
 """
 
 import contextlib
@@ -29,6 +33,7 @@ import selectors
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 import redis
@@ -48,11 +53,9 @@ logger = logging.getLogger("jwt_sessions")
 # server on different databases do not hear each other.
 CHANNEL = "jwt_sessions:revoked:{db}"
 # A PING goes out at most this often while requests come; its PONG vouches
-# for everything published before it was sent. Each one costs a round of
-# the client library's machinery (`make bench` measured about 100 µs of a
-# request that sent one, at 5 ms); half of MAX_STALENESS keeps a busy
-# process vouched for without a gap, at a twentieth of a busy worker's
-# requests.
+# for everything published before it was sent. The pinger thread sends it
+# (a request that sent one paid about 100 µs for it in `make bench`); half
+# of MAX_STALENESS keeps a busy process vouched for without a gap.
 PING_INTERVAL = 0.020
 # What is remembered is believed only while the latest PONG answers a PING
 # sent this recently: even while the feed lags or stalls, a revocation is
@@ -61,6 +64,15 @@ PING_INTERVAL = 0.020
 MAX_STALENESS = 0.040
 # A PING unanswered this long means the connection is gone: drop it.
 DEAD_AFTER = 1.0
+# The pinger thread wakes this often to read what came and send the PING
+# due, while checks come; after this long without one it stops (the next
+# check starts it again).
+PINGER_WAKES_EVERY = PING_INTERVAL / 4
+PINGER_IDLE_AFTER = 1.0
+# A check waits at most this long for another thread's read to end.
+LOCK_WAIT = 0.001
+# A PING this much later than due is sent by the check that finds it so.
+PINGER_LATE_AFTER = PING_INTERVAL + 2 * PINGER_WAKES_EVERY
 # After a failed connection attempt, wait this long before the next one
 # (meanwhile every check is direct).
 RECONNECT_EVERY = 1.0
@@ -103,30 +115,42 @@ class _PingedFeed:
         self.numbers = itertools.count()
         # (the connection's socket, a poll object watching it)
         self._polled = None
+        # The thread that sends the PINGs, while checks come (None: none).
+        self.pinger = None
+        self.asked_at = float("-inf")
+        # A fork while the pinger holds the lock would leave the child's copy
+        # of it held for ever (the child has none of the parent's threads).
+        feed = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: _renew_lock(feed))
 
     def vouches(self) -> bool:
         """Drain what has arrived; return whether memory may be believed now."""
-        # Another thread draining at this moment: this check goes direct
-        # rather than wait.
-        if not self.lock.acquire(blocking=False):
+        # Another thread (a request's, or the pinger) reading at this
+        # moment: it holds the lock for microseconds, unless the scheduler
+        # keeps it waiting; then this check goes direct rather than wait.
+        if not self.lock.acquire(timeout=LOCK_WAIT):
             return False
         try:
-            now = time.monotonic()
+            now = self.asked_at = time.monotonic()
             if self.pid != os.getpid():
                 self._after_fork()
             if not self._listening() and not self._listen(now):
                 return False
             try:
-                self._read()
-                if (
-                    self.outstanding is not None
-                    and now - self.outstanding[1] > DEAD_AFTER
-                ):
-                    raise FeedLost("a PING went unanswered")
-                self._ping_if_due(now)
+                self._tend(now)
             except (FeedLost, *self.errors) as exc:
                 self._drop(f"the subscription failed ({exc})")
                 return False
+            if self.pinger is None:
+                self._start_pinger()
+            if now - self.last_ping_at > PINGER_LATE_AFTER:
+                # The first check in a while, or a pinger the scheduler keeps
+                # waiting: this check asks rather than wait for it.
+                try:
+                    self._ping_if_due(now)
+                except (FeedLost, *self.errors) as exc:
+                    self._drop(f"the subscription failed ({exc})")
+                    return False
             return now - self.vouched_at <= MAX_STALENESS
         finally:
             self.lock.release()
@@ -137,6 +161,47 @@ class _PingedFeed:
             self._close()
             self.outstanding = None
             self.vouched_at = float("-inf")
+            self.pinger = None
+
+    def _tend(self, now: float) -> None:
+        # Under the lock: what arrived is taken before anything believes
+        # what is remembered.
+        self._read()
+        if self.outstanding is not None and now - self.outstanding[1] > DEAD_AFTER:
+            raise FeedLost("a PING went unanswered")
+
+    # --- The pinger --------------------------------------------------------
+
+    def _start_pinger(self) -> None:
+        self.pinger = threading.Thread(
+            target=self._keep_pinging, name="jwt_sessions revocation feed", daemon=True
+        )
+        self.pinger.start()
+
+    def _keep_pinging(self) -> None:
+        """Send the PING due and read what came, while checks come."""
+        me = threading.current_thread()
+        answer_from = None
+        while True:
+            # Waiting on the socket for the answer to a PING, the pinger
+            # most often reads it before a check would have to.
+            _wait_until_readable(answer_from, PINGER_WAKES_EVERY)
+            with self.lock:
+                if self.pinger is not me or self.pid != os.getpid():
+                    return  # replaced, closed, or a forked copy
+                now = time.monotonic()
+                if now - self.asked_at > PINGER_IDLE_AFTER or not self._listening():
+                    self.pinger = None
+                    return
+                try:
+                    self._tend(now)
+                    self._ping_if_due(now)
+                except Exception as exc:  # the thread must end cleanly
+                    # Whatever failed, nothing heard since can be vouched for.
+                    self._drop(f"the subscription failed ({exc!r})")
+                    self.pinger = None
+                    return
+                answer_from = self._socket() if self.outstanding is not None else None
 
     def _listening_from_now_on(self) -> None:
         self.outstanding = None
@@ -175,11 +240,13 @@ class _PingedFeed:
         self.retry_at = 0.0
 
     def _after_fork(self) -> None:
-        # A forked worker must not read its parent's socket.
+        # A forked worker must not read its parent's socket, and has none of
+        # its threads.
         self.pid = os.getpid()
         self._abandon()
         self.outstanding = None
         self.vouched_at = float("-inf")
+        self.pinger = None
         self.on_gap()
 
     def _bytes_waiting(self) -> bool:
@@ -218,7 +285,7 @@ class _PingedFeed:
         raise NotImplementedError
 
     def _socket(self):
-        """Return the socket the connection reads from (None: cannot tell)."""
+        """Return what select() can wait on for the answer (None: cannot tell)."""
         raise NotImplementedError
 
     def _close(self) -> None:
@@ -226,6 +293,23 @@ class _PingedFeed:
 
     def _abandon(self) -> None:
         raise NotImplementedError
+
+
+def _wait_until_readable(sock, timeout: float) -> None:
+    """Wait until `sock` (None: nothing) has something to read, at most `timeout`."""
+    if sock is None:
+        time.sleep(timeout)
+        return
+    try:
+        select.select([sock], [], [], timeout)
+    except (OSError, ValueError):
+        # Closed meanwhile by a check that dropped it: the pinger sees so.
+        time.sleep(timeout)
+
+
+def _renew_lock(feed: "weakref.ref[_PingedFeed]") -> None:
+    if (alive := feed()) is not None:
+        alive.lock = threading.Lock()
 
 
 def _client(url: str) -> redis.Redis:

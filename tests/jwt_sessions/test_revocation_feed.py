@@ -11,6 +11,7 @@ process hears of it only through the feed, as it would from another one.
 import shutil
 import threading
 import time
+from unittest import mock
 
 import pytest
 import redis
@@ -21,7 +22,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from jwt_sessions import session_state
+from jwt_sessions import revocation_feed, session_state
 from jwt_sessions.models import Session
 from jwt_sessions.revocation_feed import MAX_STALENESS, SQLiteRevocationFeed
 from jwt_sessions.session_state import active_session_user_id
@@ -110,6 +111,49 @@ def test_the_steady_state_asks_nobody(feed_server, sid, user):
     for _ in range(20):
         answer, queries = queries_of(lambda: active_session_user_id(sid))
         assert (answer, queries) == (user.pk, 0)
+
+
+def test_in_the_steady_state_the_pinger_sends_the_pings(feed_server, sid, user):
+    settle(sid, user)
+    feed = session_state._feeds[feed_server.url]
+    senders = []
+    send_ping = type(feed)._send_ping
+
+    def counted(self, payload):
+        senders.append(threading.current_thread())
+        return send_ping(self, payload)
+
+    checks = direct = 0
+    with mock.patch.object(type(feed), "_send_ping", counted):
+        deadline = time.monotonic() + 0.2
+        while time.monotonic() < deadline:
+            answer, queries = queries_of(lambda: active_session_user_id(sid))
+            assert answer == user.pk
+            checks, direct = checks + 1, direct + bool(queries)
+            time.sleep(0.001)
+
+    # The pinger kept the feed vouched for, about one PING each 20 ms; a
+    # check sends one only when the scheduler kept the pinger waiting.
+    pinger_pings = sum(sender is not threading.main_thread() for sender in senders)
+    assert pinger_pings >= 5
+    assert pinger_pings > len(senders) - pinger_pings
+    assert direct < checks / 10
+
+
+def test_the_pinger_stops_when_no_check_comes(feed_server, sid, user, monkeypatch):
+    monkeypatch.setattr(revocation_feed, "PINGER_IDLE_AFTER", 0.05)
+    settle(sid, user)
+    feed = session_state._feeds[feed_server.url]
+    pinger = feed.pinger
+    assert pinger is not None and pinger.is_alive()
+
+    pinger.join(timeout=1)
+
+    assert not pinger.is_alive() and feed.pinger is None
+    # The next checks start it again, and are answered from memory once a
+    # PING has come back.
+    settle(sid, user)
+    assert feed.pinger is not None and feed.pinger.is_alive()
 
 
 def test_a_revocation_elsewhere_is_refused_here_within_50_ms(

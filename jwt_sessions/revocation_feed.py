@@ -64,15 +64,15 @@ PING_INTERVAL = 0.020
 MAX_STALENESS = 0.040
 # A PING unanswered this long means the connection is gone: drop it.
 DEAD_AFTER = 1.0
-# The pinger thread wakes this often to read what came and send the PING
-# due, while checks come; after this long without one it stops (the next
-# check starts it again).
-PINGER_WAKES_EVERY = PING_INTERVAL / 4
+# The pinger thread sleeps until the next PING is due, and wakes no more
+# often than this while the last one is unanswered; after this long
+# without a check it stops (the next check starts it again).
+PINGER_NAP = PING_INTERVAL / 4
 PINGER_IDLE_AFTER = 1.0
 # A check waits at most this long for another thread's read to end.
 LOCK_WAIT = 0.001
 # A PING this much later than due is sent by the check that finds it so.
-PINGER_LATE_AFTER = PING_INTERVAL + 2 * PINGER_WAKES_EVERY
+PINGER_LATE_AFTER = PING_INTERVAL + 2 * PINGER_NAP
 # After a failed connection attempt, wait this long before the next one
 # (meanwhile every check is direct).
 RECONNECT_EVERY = 1.0
@@ -179,13 +179,18 @@ class _PingedFeed:
         self.pinger.start()
 
     def _keep_pinging(self) -> None:
-        """Send the PING due and read what came, while checks come."""
+        """Send each PING when it is due, while checks come.
+
+        It wakes once per PING and leaves its answer to the checks: they
+        look at the socket anyway, and the answer is there long before the
+        next check. Each wake takes the GIL from a request's thread, which
+        then waits for it: the fewer, the less a request pays.
+        An answer no check has read by the next PING is read here first.
+        """
         me = threading.current_thread()
-        answer_from = None
         while True:
-            # Waiting on the socket for the answer to a PING, the pinger
-            # most often reads it before a check would have to.
-            _wait_until_readable(answer_from, PINGER_WAKES_EVERY)
+            due_in = self.last_ping_at + PING_INTERVAL - time.monotonic()
+            time.sleep(max(due_in, PINGER_NAP))
             with self.lock:
                 if self.pinger is not me or self.pid != os.getpid():
                     return  # replaced, closed, or a forked copy
@@ -201,7 +206,6 @@ class _PingedFeed:
                     self._drop(f"the subscription failed ({exc!r})")
                     self.pinger = None
                     return
-                answer_from = self._socket() if self.outstanding is not None else None
 
     def _listening_from_now_on(self) -> None:
         self.outstanding = None
@@ -285,7 +289,7 @@ class _PingedFeed:
         raise NotImplementedError
 
     def _socket(self):
-        """Return what select() can wait on for the answer (None: cannot tell)."""
+        """Return the connection's socket, polled before a read (None: cannot tell)."""
         raise NotImplementedError
 
     def _close(self) -> None:
@@ -293,18 +297,6 @@ class _PingedFeed:
 
     def _abandon(self) -> None:
         raise NotImplementedError
-
-
-def _wait_until_readable(sock, timeout: float) -> None:
-    """Wait until `sock` (None: nothing) has something to read, at most `timeout`."""
-    if sock is None:
-        time.sleep(timeout)
-        return
-    try:
-        select.select([sock], [], [], timeout)
-    except (OSError, ValueError):
-        # Closed meanwhile by a check that dropped it: the pinger sees so.
-        time.sleep(timeout)
 
 
 def _renew_lock(feed: "weakref.ref[_PingedFeed]") -> None:

@@ -122,9 +122,10 @@ def keys_file() -> Path:
 
 def get_key_set() -> KeySet:
     """Return the key set of the current settings; raise KeySetError if unusable."""
-    algorithm = app_settings.ALGORITHM  # what configured_algorithm() says
+    algorithm = configured_algorithm()
     if algorithm in HMAC_ALGORITHMS:
-        # The settings alone decide it (every request asks).
+        # The settings alone decide it: remembered until they change (every
+        # request asks).
         return app_settings.derived(
             "HMAC key set", lambda: _hmac_key_set(algorithm, app_settings.SIGNING_KEY)
         )
@@ -163,7 +164,6 @@ def hmac_kid(secret: str | bytes) -> str:
     return hashlib.sha256(secret).hexdigest()[:16]
 
 
-@lru_cache(maxsize=8)
 def _hmac_key_set(algorithm: str, secret: str) -> KeySet:
     size = len(secret.encode())
     if size < MIN_HMAC_KEY_BYTES:

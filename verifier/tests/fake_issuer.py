@@ -106,6 +106,16 @@ class FakeIssuer:
             payload, key or self.keys[kid], algorithm="ES256", headers=header
         )
 
+    def sign_raw(self, payload, *, typ):
+        """Sign any JSON payload (PyJWT's encode checks claims; attackers don't)."""
+        header = {"kid": self.active_kid, "typ": typ}
+        return jwt.PyJWS().encode(
+            json.dumps(payload).encode(),
+            self.keys[self.active_kid],
+            algorithm="ES256",
+            headers=header,
+        )
+
     # -- events --
 
     def event_claims(self, sid, *, seq, aud=AUDIENCE, jti=None, sub="42"):

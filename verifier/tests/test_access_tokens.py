@@ -45,6 +45,7 @@ def test_hs256_token_keyed_with_the_public_key_is_refused(issuer, verifier):
         )
     )
     claims = jwt.decode(issuer.mint(), options={"verify_signature": False})
+
     # PyJWT itself refuses to HMAC with a PEM key, so sign by hand the way an
     # attacker would: the classic algorithm-confusion forgery.
     def b64(data):

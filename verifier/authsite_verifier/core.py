@@ -299,6 +299,9 @@ class Verifier:
             if key is not None and not stale:
                 return key
             if not may_refetch:
+                if key is None and self._keys_fetched_at is None:
+                    # No keys ever fetched: the token may well be good.
+                    raise IssuerUnavailable("The site's keys cannot be fetched.")
                 return key
             self._keys_attempted_at = now
             try:

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -74,6 +75,21 @@ def get_verifier() -> Verifier:
                 raise ImproperlyConfigured(f"AUTHSITE_VERIFIER: {error}") from None
             _verifiers[identity] = verifier
     return verifier
+
+
+def close_verifiers(**kwargs) -> None:
+    """Stop every Verifier made from an earlier AUTHSITE_VERIFIER setting."""
+    if kwargs.get("setting", "AUTHSITE_VERIFIER") != "AUTHSITE_VERIFIER":
+        return
+    with _verifiers_lock:
+        made = list(_verifiers.values())
+        _verifiers.clear()
+    for verifier in made:
+        verifier.close()
+
+
+# Tests change the setting with override_settings: no poller of an old one.
+setting_changed.connect(close_verifiers)
 
 
 class ServiceUnavailable(exceptions.APIException):

@@ -4,15 +4,17 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The example service (examples/inventory/) beside the site.
+EXAMPLE_PORT ?= 8001
 FUZZ_SECONDS ?= 60
 # The emailed links' parser is small: a bounded run after the token fuzzer.
 FUZZ_EMAIL_SECONDS ?= 20
 
-.PHONY: help install install-dev run serve test lint migrate bench fuzz
+.PHONY: help install install-dev run serve example test lint migrate bench fuzz
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
-		| sed 's/\$$(PORT)/$(PORT)/g' \
+		| sed 's/\$$(PORT)/$(PORT)/g; s/\$$(EXAMPLE_PORT)/$(EXAMPLE_PORT)/g' \
 		| awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(BIN)/python:
@@ -44,6 +46,13 @@ run: migrate ## Serve http://localhost:$(PORT) with a demo user and a staff user
 serve: migrate ## Serve as in production: collectstatic, then gunicorn on :$(PORT)
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	PORT=$(PORT) $(BIN)/gunicorn authsite.wsgi
+
+# The verifier is imported from verifier/ (PYTHONPATH), not installed, so
+# that it runs as it stands in the working tree.
+example: install ## Serve the example service on :$(EXAMPLE_PORT) (AUTHSITE_URL, INVENTORY_CLIENT_ID, ...)
+	cd examples/inventory && PYTHONPATH=$(CURDIR)/verifier \
+		$(CURDIR)/$(BIN)/gunicorn --bind 127.0.0.1:$(EXAMPLE_PORT) \
+		--workers 2 --threads 4 inventory.wsgi
 
 test: install-dev ## Run the whole test suite
 	$(BIN)/python -m pytest

@@ -9,6 +9,8 @@ EXAMPLE_PORT ?= 8001
 FUZZ_SECONDS ?= 60
 # The emailed links' parser is small: a bounded run after the token fuzzer.
 FUZZ_EMAIL_SECONDS ?= 20
+# The verifier's events parser (verifier/fuzz/): a bounded run last.
+FUZZ_RECEIVE_SECONDS ?= 20
 
 .PHONY: help install install-dev run serve example test lint migrate bench fuzz
 
@@ -57,9 +59,10 @@ example: install ## Serve the example service on :$(EXAMPLE_PORT) (AUTHSITE_URL,
 test: install-dev ## Run the whole test suite
 	$(BIN)/python -m pytest
 
-fuzz: install-dev ## Fuzz the token path (FUZZ_SECONDS), then email links (FUZZ_EMAIL_SECONDS)
+fuzz: install-dev ## Fuzz the token path (FUZZ_SECONDS), email links, the verifier's events
 	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m tests.fuzz.fuzz_tokens
 	FUZZ_SECONDS=$(FUZZ_EMAIL_SECONDS) $(BIN)/python -m tests.fuzz.fuzz_email_links
+	FUZZ_SECONDS=$(FUZZ_RECEIVE_SECONDS) $(BIN)/python verifier/fuzz/fuzz_receive.py
 
 lint: install-dev ## Check style with ruff
 	$(BIN)/ruff check .

@@ -109,8 +109,10 @@ class FakeIssuer:
     def sign_raw(self, payload, *, typ):
         """Sign any JSON payload (PyJWT's encode checks claims; attackers don't)."""
         header = {"kid": self.active_kid, "typ": typ}
+        if not isinstance(payload, bytes):
+            payload = json.dumps(payload).encode()
         return jwt.PyJWS().encode(
-            json.dumps(payload).encode(),
+            payload,
             self.keys[self.active_kid],
             algorithm="ES256",
             headers=header,

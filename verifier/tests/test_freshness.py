@@ -248,3 +248,20 @@ def test_forked_child_polls_for_itself(issuer, verifier):
     _, status = os.waitpid(pid, 0)
 
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_gap_in_seq_makes_the_poller_poll_at_once(issuer, make_verifier):
+    verifier = make_verifier(poll_interval=10, max_staleness=30)
+    verifier.start()
+    wait_until(verifier.is_fresh)
+    polls = issuer.hits["events"]
+    issuer.revoke("s-missed")
+    pushed = issuer.revoke("s-pushed")
+
+    verifier.receive(pushed.encode(), SET_TYPE)
+
+    # Not in 10 s (the interval): now.
+    wait_until(verifier.is_fresh, timeout=2)
+    assert issuer.hits["events"] == polls + 1
+    with pytest.raises(TokenRevoked):
+        verifier.verify(issuer.mint(sid="s-missed"))

@@ -207,7 +207,8 @@ class Verifier:
             raise TokenRevoked("The session of this token was revoked.")
         if not fresh:
             # Not sure the deny list is complete: ask the site about this token.
-            self._wake.set()
+            # (No wake-up of the poller here: a failing site would be polled
+            # once per request. A gap wakes it when the event arrives.)
             self._introspect(token)
         return claims
 

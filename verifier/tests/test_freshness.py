@@ -265,3 +265,18 @@ def test_gap_in_seq_makes_the_poller_poll_at_once(issuer, make_verifier):
     assert issuer.hits["events"] == polls + 1
     with pytest.raises(TokenRevoked):
         verifier.verify(issuer.mint(sid="s-missed"))
+
+
+def test_requests_while_the_poll_fails_do_not_poll_the_site_faster(
+    issuer, make_verifier
+):
+    verifier = make_verifier(poll_interval=5, max_staleness=5)
+    issuer.poll_mode = "fail"
+    verifier.start()
+    wait_until(lambda: issuer.hits["events"] >= 1)
+
+    for _ in range(30):
+        verifier.verify(issuer.mint())
+
+    assert issuer.hits["events"] == 1  # next one in 5 s, not one per request
+    assert issuer.hits["introspect"] == 30

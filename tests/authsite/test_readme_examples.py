@@ -25,6 +25,10 @@ NOT_RUN = {
     "OIDC_PROVIDERS=": "needs a real provider's client; tests/oidc/ runs the login",
     ".venv/bin/python -m oidc_provider_mock": "a provider and a server that run "
     "until stopped; tests/oidc/ runs the same provider",
+    'pip install "./verifier[django]"': "installs into the reader's own service; "
+    "verifier/tests/ import the package from the working tree",
+    "make example": "serves until stopped; verifier/tests/test_example_service.py "
+    "runs the example under gunicorn",
 }
 
 

@@ -1,0 +1,1 @@
+"""An example service that trusts authsite's access tokens (issue 18)."""

@@ -8,7 +8,7 @@ uses force_login.
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from accounts.models import User
@@ -30,6 +30,17 @@ def _empty_shared_cache():
         cache.clear()
     # And this process remembers no session of an earlier test.
     session_state.memory.forget_everything()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _service_events_pushed_inline():
+    """Push revocation events in the commit hook: no deliverer thread in tests.
+
+    A thread of its own would query the test database between tests; the
+    tests of the deliverer start what they need themselves.
+    """
+    with override_settings(SERVICE_EVENTS_DELIVERY="inline"):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,9 @@ def receiver():
 
 
 @pytest.fixture
-def shop(db, signing_key, receiver):
-    """The shop API, registered with a live events URL."""
+def shop(transactional_db, signing_key, receiver):
+    """The shop API, registered with a live events URL.
+
+    Transactional: events are pushed when the revocation really commits.
+    """
     return registered("shop", "shop-api", receiver.url)

@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.utils.translation import gettext as _
 
 from jwt_sessions.admin import ReadOnlyAdmin
@@ -15,6 +16,8 @@ class RegisteredServiceAdmin(admin.ModelAdmin):
     """Register a service: its client secret is shown once, on saving it."""
 
     list_display = ("name", "audience", "events_url", "is_active", "client_id")
+    # A bare host typed in the form becomes https://, never http://.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ("is_active",)
     search_fields = ("name", "audience", "client_id")
     readonly_fields = ("client_id", "last_seq", "created_at")

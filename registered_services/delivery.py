@@ -147,7 +147,12 @@ def after_commit(ids) -> None:
             # The revocation has committed; the events wait in the outbox.
             logger.exception("Pushing revocation events failed; they stay queued.")
     elif mode == app_settings.BACKGROUND:
-        deliverer().wake()
+        # Only a web process runs a deliverer; a management command that
+        # revoked (jwt_keys retire, say) leaves its events to theirs, which
+        # find them due within a second.
+        current = running_deliverer()
+        if current is not None:
+            current.wake()
 
 
 class Deliverer:
@@ -155,6 +160,7 @@ class Deliverer:
 
     def __init__(self):
         self.pid = os.getpid()
+        self.stopped = False
         self.woken = threading.Event()
         self.thread = threading.Thread(
             target=self.run, name="service-events", daemon=True
@@ -164,11 +170,19 @@ class Deliverer:
     def wake(self) -> None:
         self.woken.set()
 
+    def stop(self) -> None:
+        """End the thread after its current round (tests; a process exiting)."""
+        self.stopped = True
+        self.woken.set()
+        self.thread.join(10)
+
     def run(self) -> None:
         rounds = 0
-        while True:
+        while not self.stopped:
             self.woken.wait(app_settings.poll_interval())
             self.woken.clear()
+            if self.stopped:
+                break
             close_old_connections()
             try:
                 # Until nothing more is due: a batch may not be all of it.
@@ -198,6 +212,21 @@ def deliverer() -> Deliverer:
         if _deliverer is None or _deliverer.pid != os.getpid():
             _deliverer = Deliverer()
         return _deliverer
+
+
+def running_deliverer() -> Deliverer | None:
+    """Return this process's deliverer if it has started one, else None."""
+    current = _deliverer
+    return current if current is not None and current.pid == os.getpid() else None
+
+
+def stop_deliverer() -> None:
+    """Stop this process's deliverer, if it runs; the next use starts another."""
+    global _deliverer
+    with _deliverer_lock:
+        current, _deliverer = running_deliverer(), None
+    if current is not None:
+        current.stop()
 
 
 def start_with_first_request(**kwargs) -> None:

@@ -2,6 +2,7 @@
 
 import socket
 import threading
+import time
 from io import StringIO
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from jwt_sessions import services as sessions
@@ -240,3 +242,58 @@ def test_queueing_costs_a_fixed_number_of_queries(shop, receiver, user, settings
     # Lock the services, bump each one's last_seq, one insert for all.
     assert len(queueing) == 1 + 2 + 1, [q["sql"] for q in queueing]
     assert ServiceEvent.objects.count() == 6
+
+
+@pytest.fixture
+def background(settings):
+    """SERVICE_EVENTS_DELIVERY=background, and its thread stopped afterwards."""
+    settings.SERVICE_EVENTS_DELIVERY = "background"
+    yield
+    delivery.stop_deliverer()
+
+
+def wait_for(condition, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return condition()
+
+
+def test_a_web_process_pushes_from_its_own_thread_after_the_commit(
+    shop, receiver, user, background
+):
+    assert delivery.running_deliverer() is None  # nothing at import
+    tokens = bearer_token(Client(), user.email)  # a request: the thread starts
+    thread = delivery.running_deliverer()
+    assert thread is not None and thread.thread.is_alive()
+    session = Session.objects.get(user=user)
+
+    response = Client().delete(
+        reverse("api:session", args=(session.pk,)),
+        HTTP_AUTHORIZATION=f"Bearer {tokens}",
+    )
+
+    assert response.status_code == 204
+    assert wait_for(lambda: len(receiver.received) == 1)
+    assert wait_for(
+        lambda: ServiceEvent.objects.filter(delivered_at__isnull=False).exists()
+    )
+    assert verify_event(receiver.bodies()[0], audience="shop-api")["sid"] == str(
+        session.pk
+    )
+
+
+def test_a_management_command_that_revokes_starts_no_deliverer(
+    shop, receiver, user, background, signing_key
+):
+    bearer_token(Client(), user.email)
+    delivery.stop_deliverer()  # as in a process that never served a request
+
+    call_command("jwt_keys", "generate", stdout=StringIO())
+    call_command("jwt_keys", "retire", signing_key, "--emergency", stdout=StringIO())
+
+    assert Session.objects.get().revoked_reason == Reason.KEY_RETIRED
+    assert delivery.running_deliverer() is None
+    assert receiver.received == []
+    # Left for the web processes' deliverers (or deliver_events).
+    assert ServiceEvent.objects.get().delivered_at is None

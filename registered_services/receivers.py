@@ -21,7 +21,8 @@ def queue_revocation_events(sender, sessions, **kwargs):
     # and every service's seq stays 1, 2, 3 ... without a gap or a repeat.
     if not sessions:
         return
-    with transaction.atomic():  # a savepoint only if the sender forgot one
+    # No savepoint: inside the revocation's transaction this adds no query.
+    with transaction.atomic(savepoint=False):
         services = list(
             RegisteredService.objects.active().select_for_update().order_by("pk")
         )

@@ -170,9 +170,9 @@ def test_a_lease_held_by_a_deliverer_keeps_others_off_until_it_expires(
 
 def test_two_deliverers_at_once_send_each_event_once(shop, receiver, user, settings):
     settings.SERVICE_EVENTS_DELIVERY = "command"
-    for _ in range(6):
+    for _ in range(8):
         log_in_and_out(user)
-    start = threading.Barrier(2)
+    start = threading.Barrier(3)
     errors = []
 
     def deliverer():
@@ -184,7 +184,7 @@ def test_two_deliverers_at_once_send_each_event_once(shop, receiver, user, setti
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=deliverer) for _ in range(2)]
+    threads = [threading.Thread(target=deliverer) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -192,8 +192,8 @@ def test_two_deliverers_at_once_send_each_event_once(shop, receiver, user, setti
 
     assert errors == []
     jtis = [verify_event(b, audience="shop-api")["jti"] for b in receiver.bodies()]
-    assert len(jtis) == 6
-    assert len(set(jtis)) == 6
+    assert len(jtis) == 8
+    assert len(set(jtis)) == 8
     assert ServiceEvent.objects.filter(delivered_at__isnull=True).count() == 0
 
 
@@ -297,3 +297,35 @@ def test_a_management_command_that_revokes_starts_no_deliverer(
     assert receiver.received == []
     # Left for the web processes' deliverers (or deliver_events).
     assert ServiceEvent.objects.get().delivered_at is None
+
+
+def test_revocations_at_once_keep_each_services_seq_contiguous(
+    shop, receiver, user, other_user, settings
+):
+    settings.SERVICE_EVENTS_DELIVERY = "command"
+    users = [user, other_user] * 2
+    for each in users:
+        bearer_token(Client(), each.email)
+    ids = list(Session.objects.values_list("pk", "user_id"))
+    start = threading.Barrier(len(ids))
+    errors = []
+
+    def end(pk, user_id):
+        try:
+            start.wait()
+            sessions.end_session(user=type(user)(pk=user_id), session_id=pk)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=end, args=pair) for pair in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    seqs = sorted(ServiceEvent.objects.values_list("seq", flat=True))
+    assert seqs == [1, 2, 3, 4]
+    assert RegisteredService.objects.get().last_seq == 4

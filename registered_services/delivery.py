@@ -70,7 +70,9 @@ def deliver(ids=None) -> int:
     for pk in list(
         candidates.order_by("service_id", "seq").values_list("pk", flat=True)[:BATCH]
     ):
-        lease = claim(pk, now=now)
+        # The clock of now, not of the round's start: the lease must
+        # outlast this push, however long the pushes before it took.
+        lease = claim(pk, now=timezone.now())
         if lease is None:
             continue
         event = ServiceEvent.objects.select_related("service").get(pk=pk)
@@ -100,10 +102,7 @@ def push(event: ServiceEvent, *, lease) -> bool:
     else:
         with response:
             status = response.status_code
-            # Only a little of the answer is read: enough to log.
-            error = f"HTTP {status}: " + response.raw.read(
-                300, decode_content=True
-            ).decode("utf-8", "replace")
+            error = f"HTTP {status}: {_head_of(response)}"
     now = timezone.now()
     if status is not None and 200 <= status < 300:
         outcome.update(delivered_at=now, last_error="")
@@ -126,6 +125,15 @@ def push(event: ServiceEvent, *, lease) -> bool:
     # since has the last word.
     ServiceEvent.objects.filter(pk=event.pk, leased_until=lease).update(**outcome)
     return "delivered_at" in outcome
+
+
+def _head_of(response) -> str:
+    # Only a little of the answer is read, enough to log; the status has
+    # decided already, so a body that breaks off changes nothing.
+    try:
+        return response.raw.read(300, decode_content=True).decode("utf-8", "replace")
+    except Exception:
+        return ""
 
 
 def prune() -> int:

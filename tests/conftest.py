@@ -8,7 +8,7 @@ uses force_login.
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
@@ -32,15 +32,17 @@ def _empty_shared_cache():
     session_state.memory.forget_everything()
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _service_events_pushed_inline():
+def pytest_configure(config):
     """Push revocation events in the commit hook: no deliverer thread in tests.
 
-    A thread of its own would query the test database between tests; the
-    tests of the deliverer start what they need themselves.
+    Set before any module is collected (some make requests as they load,
+    and a request starts a web process's deliverer): a thread of its own
+    would query the test database between tests. The tests of the
+    deliverer start what they need themselves.
     """
-    with override_settings(SERVICE_EVENTS_DELIVERY="inline"):
-        yield
+    from django.conf import settings
+
+    settings.SERVICE_EVENTS_DELIVERY = "inline"
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,7 @@ from mfa.api import AppMfaRequiredSerializer, MfaRequiredSerializer, mfa_require
 from . import app_settings, email_tokens, services
 from .email_tokens import LinkRefused
 from .serializers import (
+    AppCredentialsSerializer,
     CredentialsSerializer,
     EmailChangeSerializer,
     EmailTokenSerializer,
@@ -154,7 +155,7 @@ class AppTokenObtainAPIView(TokenFlowAPIView):
     name = gettext_lazy("Log in an app")
 
     @extend_schema(
-        request=CredentialsSerializer,
+        request=AppCredentialsSerializer,
         responses=PolymorphicProxySerializer(
             component_name="AppLogin",
             serializers=[TokenPairSerializer, AppMfaRequiredSerializer],
@@ -162,14 +163,19 @@ class AppTokenObtainAPIView(TokenFlowAPIView):
         ),
     )
     def post(self, request):
-        serializer = CredentialsSerializer(
+        serializer = AppCredentialsSerializer(
             data=request.data, context={"request": request}
         )
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
-        started = mfa.begin_login(request=request, user=user)
+        started = mfa.begin_login(
+            request=request,
+            user=user,
+            audience=serializer.validated_data.get("audience"),
+        )
         if isinstance(started, Flow):
-            # No tokens: the flow token, then POST /api/app/token/mfa/.
+            # No tokens: the flow token, then POST /api/app/token/mfa/ (with
+            # the audience again).
             return Response(mfa_required(user, started, for_app=True))
         return Response(TokenPairSerializer(started).data)
 

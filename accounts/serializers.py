@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 
 from authsite import fields
-from jwt_sessions.serializers import AssuranceSerializer
+from jwt_sessions.serializers import AssuranceSerializer, AudienceField
 from mfa import services as mfa
 
 from . import app_settings
@@ -102,6 +102,13 @@ class CredentialsSerializer(serializers.Serializer):
                 code="invalid_credentials",
             ) from None
         return attrs
+
+
+class AppCredentialsSerializer(CredentialsSerializer):
+    """An app's login: the credentials, and the audience of its access token."""
+
+    # A field: an unknown audience is a 400 before any password is checked.
+    audience = AudienceField()
 
 
 class ReauthenticationStateSerializer(AssuranceSerializer):

@@ -46,7 +46,7 @@ def missing_cache_tables(using: str = DEFAULT_DB_ALIAS) -> list[str]:
         ):
             wanted.append(cache._table)
     connection = connections[using]
-    if not wanted or not _database_exists(connection):
+    if not wanted or not database_exists(connection):
         return []
     existing = set(connection.introspection.table_names())
     if "django_migrations" not in existing:
@@ -54,7 +54,8 @@ def missing_cache_tables(using: str = DEFAULT_DB_ALIAS) -> list[str]:
     return [table for table in wanted if table not in existing]
 
 
-def _database_exists(connection) -> bool:
+def database_exists(connection) -> bool:
+    """Say whether `connection`'s database is there, without creating it."""
     # Connecting to SQLite creates the file: a check must not leave an
     # empty database behind where none was (a build step without one).
     if connection.vendor != "sqlite" or connection.is_in_memory_db():

@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "authsite",
     "jwt_sessions",
     "accounts",
+    "registered_services",
     "mfa",
     "oidc",
     "shop",
@@ -351,6 +352,13 @@ JWT_REFRESH_GRACE_SECONDS = env_int("JWT_REFRESH_GRACE_SECONDS", 10)
 JWT_REVOCATION_FEED_URL = os.environ.get("JWT_REVOCATION_FEED_URL") or REDIS_URL
 # How the token endpoints describe the user of a login.
 JWT_USER_SERIALIZER = "accounts.serializers.UserSerializer"
+# Access tokens may also be minted for a registered service's audience
+# (POST /api/app/token/ with "audience"); this says which those are.
+JWT_AUDIENCE_VALIDATOR = "registered_services.services.is_service_audience"
+# Who pushes revocation events to registered services: "background" (each
+# web process, after the commit and from a thread of its own), "inline"
+# (in the commit hook itself) or "command" (only `manage.py deliver_events`).
+SERVICE_EVENTS_DELIVERY = os.environ.get("SERVICE_EVENTS_DELIVERY", "background")
 # Sensitive actions (changing the password, ending other sessions) want a
 # login proved at most this many seconds ago; an older one is asked to prove
 # it again at /accounts/reauthenticate/ (the API answers RFC 9470's
@@ -483,6 +491,8 @@ REST_FRAMEWORK = {
         # Verification and email-change links: per account, per client address.
         "email_link": os.environ.get("EMAIL_LINK_RATE", "5/hour"),
         "email_link_ip": os.environ.get("EMAIL_LINK_IP_RATE", "20/hour"),
+        # Failed client authentications of services, per client address.
+        "service_client": os.environ.get("SERVICE_CLIENT_FAILURE_RATE", "30/minute"),
     },
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -9,6 +9,7 @@ from jwt_sessions import urls as jwt_sessions_urls
 from jwt_sessions.views import jwks
 from mfa import urls as mfa_urls
 from oidc import urls as oidc_urls
+from registered_services import urls as registered_services_urls
 from shop import urls as shop_urls
 from shop.views import ProductListView
 
@@ -20,6 +21,7 @@ api_urlpatterns = (
     + jwt_sessions_urls.api_urlpatterns
     + mfa_urls.api_urlpatterns
     + oidc_urls.api_urlpatterns
+    + registered_services_urls.api_urlpatterns
     + shop_urls.api_urlpatterns
 )
 

@@ -38,6 +38,7 @@ from .models import Session
 from .permissions import RecentAuthentication, require
 from .serializers import (
     NO_REFRESH_COOKIE,
+    AppRefreshTokenSerializer,
     RefreshTokenSerializer,
     SessionSerializer,
     TokenPairExpirySerializer,
@@ -195,13 +196,15 @@ class AppTokenRefreshAPIView(TokenFlowAPIView):
 
     name = gettext_lazy("Refresh an app's tokens")
 
-    @extend_schema(request=RefreshTokenSerializer, responses=TokenPairSerializer)
+    @extend_schema(request=AppRefreshTokenSerializer, responses=TokenPairSerializer)
     def post(self, request):
-        serializer = RefreshTokenSerializer(data=request.data)
+        serializer = AppRefreshTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             pair = services.rotate_refresh_token(
-                raw_token=serializer.validated_data["refresh"], request=request
+                raw_token=serializer.validated_data["refresh"],
+                request=request,
+                audience=serializer.validated_data.get("audience"),
             )
         except TokenError as exc:
             raise InvalidToken() from exc

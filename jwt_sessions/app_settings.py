@@ -97,6 +97,17 @@ class JWTSessionSettings:
         return self._setting("AUDIENCE", "jwt_sessions")
 
     @setting
+    def AUDIENCE_VALIDATOR(self):
+        """A callable(audience) -> bool: may access tokens be minted for it?
+
+        JWT_AUDIENCE_VALIDATOR names it (a dotted path); unset, no audience
+        but JWT_AUDIENCE is. The project points it at its registered
+        services, so that this app never has to know of them.
+        """
+        path = self._setting("AUDIENCE_VALIDATOR", None)
+        return import_string(path) if path else (lambda audience: False)
+
+    @setting
     def LEEWAY(self) -> timedelta:
         """How far past `exp` a token is still accepted (clock skew)."""
         return _duration(self._setting("LEEWAY", 0))

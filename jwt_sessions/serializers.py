@@ -8,6 +8,7 @@ from rest_framework import serializers
 from . import assurance
 from .app_settings import app_settings
 from .models import Session
+from .services import audience_is_allowed
 
 # Shown when a cookie-based call arrives without a usable refresh cookie.
 NO_REFRESH_COOKIE = _("You are not logged in, or your session has ended. Log in again.")
@@ -59,8 +60,41 @@ class TokenPairSerializer(serializers.Serializer):
         return {"access": str(pair.access), "refresh": str(pair.refresh)}
 
 
+class AudienceField(serializers.CharField):
+    """The audience an app wants its access token for; unknown ones are a 400."""
+
+    default_error_messages = {
+        "unknown_audience": _("No registered service has this audience."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault(
+            "help_text",
+            _("The audience (aud) of the access token: a registered service's."),
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        audience = super().to_internal_value(data)
+        if not audience_is_allowed(audience):
+            self.fail("unknown_audience")
+        return audience
+
+
+class AudienceSerializer(serializers.Serializer):
+    """The optional `audience` of an app's token request."""
+
+    audience = AudienceField()
+
+
 class RefreshTokenSerializer(serializers.Serializer):
     refresh = TokenField()
+
+
+class AppRefreshTokenSerializer(RefreshTokenSerializer):
+    audience = AudienceField()
 
 
 class TokenSerializer(serializers.Serializer):

@@ -76,9 +76,26 @@ class TokenPair:
         return self.session.expires_at
 
 
-def _issue_token_pair(session: Session, *, auth: Assurance) -> TokenPair:
+def _issue_token_pair(
+    session: Session, *, auth: Assurance, audience: str | None = None
+) -> TokenPair:
     refresh = RefreshToken.for_session(session, auth=auth)
-    return TokenPair(session=session, access=refresh.access_token, refresh=refresh)
+    access = refresh.access_token
+    if audience is not None and audience != app_settings.AUDIENCE:
+        # For another service (a validated audience: see audience_is_allowed).
+        # Only the access token: the refresh token is this site's alone. The
+        # aud claim is kept in the payload too, so the pair stored for the
+        # grace interval (successor_claims) is signed for it again.
+        access.audience = audience
+        access["aud"] = audience
+    return TokenPair(session=session, access=access, refresh=refresh)
+
+
+def audience_is_allowed(audience: str | None) -> bool:
+    """Say whether access tokens may be minted for `audience` (None: ours)."""
+    if audience is None or audience == app_settings.AUDIENCE:
+        return True
+    return bool(app_settings.AUDIENCE_VALIDATOR(audience))
 
 
 @transaction.atomic
@@ -88,6 +105,7 @@ def log_in(
     user,
     methods=(assurance.PASSWORD,),
     replacing: str | None = None,
+    audience: str | None = None,
 ) -> TokenPair:
     """Start a new login session for an already authenticated `user`.
 
@@ -96,7 +114,8 @@ def log_in(
     user proved who they are (RFC 8176 values: the tokens' amr). `replacing`
     is the refresh token the client held until now, if any: its session
     ends, so a browser that logs in again (as anyone) keeps no second live
-    session behind the new one.
+    session behind the new one. `audience` is the access token's aud (None:
+    JWT_AUDIENCE); the caller has checked it with audience_is_allowed().
     """
     previous = session_of_refresh_token(replacing)
     if previous is not None:
@@ -117,6 +136,7 @@ def log_in(
             methods=assurance.methods_together(methods),
             auth_time=datetime_to_epoch(now),
         ),
+        audience=audience,
     )
     session.refresh_jti = pair.refresh["jti"]
     session.signing_kid = pair.refresh.kid
@@ -131,11 +151,16 @@ def log_in(
     return pair
 
 
-def rotate_refresh_token(*, raw_token: str, request=None) -> TokenPair:
+def rotate_refresh_token(
+    *, raw_token: str, request=None, audience: str | None = None
+) -> TokenPair:
     """Exchange a refresh token for the next pair of its session.
 
-    Raises TokenError when the token is invalid or expired, its session has
-    ended, or it was already rotated (reuse, which also ends the session).
+    `audience` is the new access token's aud, as for log_in(). A request
+    that races a rotation gets that rotation's pair, with the audience it
+    was minted for. Raises TokenError when the token is invalid or expired,
+    its session has ended, or it was already rotated (reuse, which also ends
+    the session).
     """
     refresh = RefreshToken(raw_token)  # signature, claims and type
     with transaction.atomic():
@@ -152,7 +177,9 @@ def rotate_refresh_token(*, raw_token: str, request=None) -> TokenPair:
             )
         now = timezone.now()
         if refresh["jti"] == session.refresh_jti:
-            pair = _rotate(session, auth=Assurance.of(refresh), now=now)
+            pair = _rotate(
+                session, auth=Assurance.of(refresh), now=now, audience=audience
+            )
             session_refreshed.send(sender=Session, session=session, request=request)
             return pair
         if (
@@ -204,9 +231,11 @@ def step_up(*, request, access_token: AccessToken, methods) -> TokenPair:
     return pair
 
 
-def _rotate(session: Session, *, auth: Assurance, now) -> TokenPair:
+def _rotate(
+    session: Session, *, auth: Assurance, now, audience: str | None = None
+) -> TokenPair:
     """Issue the session's next pair, and rotate its current refresh token out."""
-    pair = _issue_token_pair(session, auth=auth)
+    pair = _issue_token_pair(session, auth=auth, audience=audience)
     BlacklistedToken.objects.get_or_create(
         token=OutstandingToken.objects.get(jti=session.refresh_jti)
     )

@@ -257,9 +257,17 @@ def _backend_for(
     )
 
 
-def get_token_backend() -> StrictTokenBackend:
-    """Return the backend for the current JWT_* settings."""
-    return app_settings.derived("token backend", _current_backend)
+def get_token_backend(audience: str | None = None) -> StrictTokenBackend:
+    """Return the backend for the current JWT_* settings (and `audience`).
+
+    None is JWT_AUDIENCE, the audience of this site's own API; another is
+    a service's (JWT_AUDIENCE_VALIDATOR says which may be minted).
+    """
+    if audience is None or audience == app_settings.AUDIENCE:
+        return app_settings.derived("token backend", _current_backend)
+    return _backend_for(
+        app_settings.ALGORITHM, audience, app_settings.ISSUER, app_settings.LEEWAY
+    )
 
 
 def _current_backend() -> StrictTokenBackend:
@@ -292,6 +300,9 @@ class LiveSettingsMixin:
     # signed by the key its session records, even if another key became
     # active in between.
     kid: str | None = None
+    # The audience it is signed for and checked against; None: JWT_AUDIENCE.
+    # Only access tokens are ever minted for another (a service's).
+    audience: str | None = None
     current_time = _NowWhenAsked()
 
     def __str__(self) -> str:
@@ -308,12 +319,22 @@ class LiveSettingsMixin:
         token = cls()
         token.payload = dict(claims)
         token.kid = kid
+        # Claims stored with their aud (a service's access token) keep it.
+        token.audience = claims.get("aud")
         try:
             # The checks every reader of it makes (key, claims, expiry): a
             # token that would be refused is never handed out.
-            cls(str(token))
+            cls.for_audience(str(token), audience=token.audience)
         except TokenBackendError as exc:
             raise TokenError("Token is invalid") from exc
+        return token
+
+    @classmethod
+    def for_audience(cls, raw, *, audience: str | None):
+        """Return the token `raw`, verified as one for `audience`; raise TokenError."""
+        token = cls.__new__(cls)
+        token.audience = audience
+        cls.__init__(token, raw)
         return token
 
     @property
@@ -322,7 +343,7 @@ class LiveSettingsMixin:
 
     @property
     def token_backend(self) -> StrictTokenBackend:
-        return get_token_backend()
+        return get_token_backend(self.audience)
 
     @property
     def expires_at(self) -> datetime:

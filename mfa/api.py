@@ -35,6 +35,7 @@ from jwt_sessions.cookies import (
 )
 from jwt_sessions.permissions import RecentAuthentication
 from jwt_sessions.serializers import (
+    AudienceField,
     TokenField,
     TokenPairExpirySerializer,
     TokenPairSerializer,
@@ -56,6 +57,7 @@ class CodeSerializer(serializers.Serializer):
 
 class AppCodeSerializer(CodeSerializer):
     flow_token = TokenField(max_length=512)
+    audience = AudienceField()
 
 
 class MfaRequiredSerializer(serializers.Serializer):
@@ -83,10 +85,14 @@ def mfa_required(user, flow, *, for_app: bool) -> dict:
     return answer
 
 
-def _finish(request, token, code, *, replacing=None):
+def _finish(request, token, code, *, replacing=None, audience=None):
     try:
         return services.finish_login_step(
-            request=request, token=token, code=code, replacing=replacing
+            request=request,
+            token=token,
+            code=code,
+            replacing=replacing,
+            audience=audience,
         )
     except services.FlowEnded:
         raise exceptions.AuthenticationFailed(
@@ -134,6 +140,7 @@ class AppLoginStepAPIView(TokenFlowAPIView):
             request,
             serializer.validated_data["flow_token"],
             serializer.validated_data["code"],
+            audience=serializer.validated_data.get("audience"),
         )
         return Response(TokenPairSerializer(pair).data)
 

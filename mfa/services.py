@@ -358,17 +358,23 @@ def begin_login(
     next_url: str = "",
     replacing=None,
     methods=(assurance.PASSWORD,),
+    audience=None,
 ):
     """Log in a `user` whose password was right, or ask for their second factor.
 
     Return the TokenPair of a new session, or, for a user with a second
     factor, the Flow of the second step (nothing logs in until its code).
-    `methods` are how the first step was passed (a provider's login: fed).
+    `methods` are how the first step was passed (a provider's login: fed);
+    `audience` the access token's aud (sessions.log_in).
     """
     if has_second_factor(user):
         return start_login_step(user=user, methods=methods, next_url=next_url)
     return sessions.log_in(
-        request=request, user=user, methods=methods, replacing=replacing
+        request=request,
+        user=user,
+        methods=methods,
+        replacing=replacing,
+        audience=audience,
     )
 
 
@@ -400,7 +406,7 @@ def login_step_user(token):
     )
 
 
-def finish_login_step(*, request, token, code, replacing=None):
+def finish_login_step(*, request, token, code, replacing=None, audience=None):
     """Log in with the code of a live second step; return (TokenPair, next).
 
     Raises FlowEnded when the step expired, was finished already or took too
@@ -430,6 +436,7 @@ def finish_login_step(*, request, token, code, replacing=None):
         user=user,
         methods=[*data["methods"], method],
         replacing=replacing,
+        audience=audience,
     )
     return pair, data["next"]
 

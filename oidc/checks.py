@@ -5,11 +5,12 @@ http on a public host) is refused at start-up, with what to change, rather
 than at its first login.
 """
 
-import ipaddress
 import re
 from urllib.parse import urlsplit
 
 from django.core.checks import Error, Tags, register
+
+from authsite.hosts import is_loopback
 
 from . import app_settings
 
@@ -19,16 +20,6 @@ EXAMPLE = (
     '[{"id": "acme", "name": "Acme", "issuer": "https://id.acme.example", '
     '"client_id": "...", "client_secret": "...", "scopes": "openid email profile"}]'
 )
-
-
-def is_loopback(host: str) -> bool:
-    """Say whether `host` names this machine (where plain http is harmless)."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def issuer_problem(issuer: str) -> str | None:

@@ -32,6 +32,19 @@ def _empty_shared_cache():
     session_state.memory.forget_everything()
 
 
+def pytest_configure(config):
+    """Push revocation events in the commit hook: no deliverer thread in tests.
+
+    Set before any module is collected (some make requests as they load,
+    and a request starts a web process's deliverer): a thread of its own
+    would query the test database between tests. The tests of the
+    deliverer start what they need themselves.
+    """
+    from django.conf import settings
+
+    settings.SERVICE_EVENTS_DELIVERY = "inline"
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup):
     """The test databases of pytest-django, dropped once no feed holds them."""

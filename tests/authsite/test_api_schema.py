@@ -49,12 +49,23 @@ def test_the_schema_covers_the_whole_api(schema):
         "/api/cart/",
         "/api/cart/checkout/",
         "/api/orders/{id}/",
+        "/api/introspect/",
+        "/api/events/",
     ]:
         assert path in paths
     assert "/api/schema/" not in paths
     me_security = paths["/api/me/"]["get"]["security"]
     assert {"bearerAuth": []} in me_security
     assert {"cookieAuth": []} in me_security
+
+
+def test_the_services_endpoints_take_client_authentication_only(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["serviceClientAuth"]["scheme"] == "basic"
+    for path, method in (("/api/introspect/", "post"), ("/api/events/", "get")):
+        assert schema["paths"][path][method]["security"] == [{"serviceClientAuth": []}]
+    introspect = schema["paths"]["/api/introspect/"]["post"]["requestBody"]
+    assert list(introspect["content"]) == ["application/x-www-form-urlencoded"]
 
 
 def test_login_endpoints_need_no_credentials(schema):

@@ -72,6 +72,7 @@ RUN_HERE = (
     'python manage.py jwt_keys retire "$LEAKED_KID"',
     "DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=shop.example",
     "python manage.py unlock --email",
+    "python manage.py register_service orders",
 )
 
 
@@ -153,3 +154,18 @@ def test_the_unlock_examples_run(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("nothing to do") == 2
+
+
+def test_the_register_service_example_registers_and_removes(key_file_env):
+    bash("python manage.py jwt_keys generate", env=key_file_env)
+    migrated = bash("python manage.py migrate --noinput -v0", env=key_file_env)
+    assert migrated.returncode == 0, migrated.stderr
+
+    result = bash(
+        block_starting("python manage.py register_service orders"), env=key_file_env
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split(": ")[0] for line in lines] == ["client_id", "client_secret"]
+    assert "Removed service 'orders'." in result.stderr

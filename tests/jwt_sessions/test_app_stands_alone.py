@@ -10,7 +10,14 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parents[2]
 APP = BASE_DIR / "jwt_sessions"
 # The project's own packages: the app may import none of them.
-PROJECT_PACKAGES = ("accounts", "shop", "authsite", "bench", "tests")
+PROJECT_PACKAGES = (
+    "accounts",
+    "shop",
+    "authsite",
+    "bench",
+    "tests",
+    "registered_services",
+)
 
 
 def imported_modules(path: Path) -> set[str]:

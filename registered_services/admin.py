@@ -3,6 +3,9 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from jwt_sessions.admin import ReadOnlyAdmin
@@ -40,19 +43,33 @@ class RegisteredServiceAdmin(admin.ModelAdmin):
         return super().add_view(request, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
-        secret = None if change else obj.set_new_credentials()
+        if not change:
+            # Only its SHA-256 digest is kept; the secret itself lives in
+            # this request until response_add shows it.
+            obj.new_secret = obj.set_new_credentials()
         super().save_model(request, obj, form, change)
-        if secret is not None:
-            # The one time it is shown: only its SHA-256 digest is kept.
-            messages.warning(
-                request,
-                _(
-                    "Service %(name)s registered. client_id: %(id)s "
-                    "client_secret: %(secret)s (copy it now: it is not kept "
-                    "and will not be shown again)."
-                )
-                % {"name": obj.name, "id": obj.client_id, "secret": secret},
-            )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """Show the secret once, in this answer's body (never stored).
+
+        Not a message: messages ride in a cookie, which the browser keeps
+        and sends back; this page is not cached either.
+        """
+        response = TemplateResponse(
+            request,
+            "admin/registered_services/registered.html",
+            {
+                **self.admin_site.each_context(request),
+                "service": obj,
+                "secret": obj.new_secret,
+                "changelist_url": reverse(
+                    "admin:registered_services_registeredservice_changelist"
+                ),
+                "title": _("Service registered"),
+            },
+        )
+        add_never_cache_headers(response)
+        return response
 
 
 @admin.register(ServiceEvent)

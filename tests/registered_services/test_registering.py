@@ -117,12 +117,16 @@ def test_the_admin_shows_the_secret_once_and_keeps_only_its_digest(
         },
     )
 
-    assert response.status_code == 302, response.content
+    # Shown in the answer itself, never stored: not in a cookie (messages
+    # ride in one), not in any cache.
+    assert response.status_code == 200, response.content
+    assert "no-store" in response["Cache-Control"]
     service = RegisteredService.objects.get()
-    shown = admin.get(response["Location"]).content.decode()
+    shown = response.content.decode()
     secret = re.search(r"client_secret: ([A-Za-z0-9_-]{43})", shown).group(1)
     assert service.client_id in shown
     assert service.secret_matches(secret)
+    assert all(secret not in morsel.value for morsel in admin.cookies.values())
     # Never again: not on the change page, not in the list.
     change = reverse(
         "admin:registered_services_registeredservice_change", args=(service.pk,)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from . import load, report, revocation
+from . import load, report, revocation, service
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/5"
@@ -124,8 +124,17 @@ def main():
         if redis_answers() and revocation.available():
             print("bench: revocation across two servers ...", file=sys.stderr)
             latency = revocation.run(workdir, REDIS_URL)
+        elsewhere = None
+        if service.available():
+            print("bench: revocation heard by another service ...", file=sys.stderr)
+            elsewhere = service.run()
     text = report.render(
-        info, runs, wrk, wrk_available=load.available(), latency=latency
+        info,
+        runs,
+        wrk,
+        wrk_available=load.available(),
+        latency=latency,
+        elsewhere=elsewhere,
     )
     print(text)
     (ROOT / "docs" / "BENCHMARKS.md").write_text(text)

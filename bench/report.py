@@ -328,8 +328,40 @@ def latency_section(latency: dict | None) -> list[str]:
     ]
 
 
+SERVICE_LIMIT_MS = 1000
+
+
+def service_section(elsewhere: dict | None) -> list[str]:
+    parts = ["## Revocation heard by another service", ""]
+    if elsewhere is None:
+        return [*parts, "Not measured: it needs gunicorn."]
+    met = elsewhere["max"] < SERVICE_LIMIT_MS
+    return [
+        *parts,
+        "The site and the example service (examples/inventory/, with the "
+        "verifier) under gunicorn, two workers each (bench/service.py): an app "
+        "logs in on the site for the service's audience, the service accepts "
+        "its token, it logs out on the site, and from the site's answer on the "
+        "service is asked until six answers in a row (both workers) refuse it.",
+        "",
+        "| trials | p50 | p99 | max |",
+        "|---:|---:|---:|---:|",
+        f"| {elsewhere['trials']} | {elsewhere['p50']:.1f} ms | "
+        f"{elsewhere['p99']:.1f} ms | {elsewhere['max']:.1f} ms |",
+        "",
+        f"- Another service refuses a logged-out token within a second: max "
+        f"{elsewhere['max']:.1f} ms: {verdict(met)}",
+    ]
+
+
 def render(
-    info: dict, runs: dict, wrk: dict, *, wrk_available: bool, latency=None
+    info: dict,
+    runs: dict,
+    wrk: dict,
+    *,
+    wrk_available: bool,
+    latency=None,
+    elsewhere=None,
 ) -> str:
     versions = ", ".join(f"{name} {v}" for name, v in info["versions"].items())
     load = ", ".join(f"{value:.1f}" for value in info["load"])
@@ -374,6 +406,7 @@ def render(
             "- Redis did not answer on 127.0.0.1:6379, so there is no Redis run."
         )
     parts += latency_section(latency)
+    parts += ["", *service_section(elsewhere)]
     parts += ["", "## Load test (wrk against gunicorn on one core)", ""]
     if not wrk_available:
         parts.append(

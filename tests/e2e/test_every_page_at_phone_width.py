@@ -62,6 +62,10 @@ NOT_PAGES = {
     "jwks": "a JSON file",
     "healthz": "a JSON file",
     "favicon": "an image",
+    # A registered service's endpoints: JSON for its client credentials
+    # (a browser that opens one asks for them, HTTP Basic).
+    "api:introspect": "a service's POST (RFC 7662)",
+    "api:events": "a service's poll (JSON)",
 }
 
 # How far the page reaches past the window's right edge, and what sticks out

@@ -5,37 +5,46 @@ PostgresRevocationFeed over PostgreSQL's LISTEN/NOTIFY (several machines,
 no Redis); SQLiteRevocationFeed reads SQLite's commit counter (one machine).
 
 Each process remembers the sessions it has found alive (session_state).
-Every revocation is published on one channel when it is committed, and each
-process drains its subscription, without blocking, before it believes what
-it remembers. It believes it only while the feed is vouched for: a PING it
-sent on the subscription less than MAX_STALENESS ago has come back, and
-the channel delivers in order, so every revocation published before that
-PING was drained before its answer (_PingedFeed, whatever the transport).
-Otherwise (no feed, a lost or stalled connection, a lagging one) the
-process asks the shared state directly, as every request did before, until
-the feed is vouched for again; and after any gap in the subscription what
-it remembered is forgotten, since what was published meanwhile is lost.
+Every revocation is published on one channel when it is committed. A thread
+of each process (started by the first check, gone a second after the last)
+listens: it reads each revocation as it arrives and makes this process
+forget it, and every PING_INTERVAL it sends a PING on the same connection.
+The channel delivers in order, so when a PING's answer is read, every
+revocation published before that PING was sent has been read and forgotten
+first (_PingedFeed, whatever the transport).
 
-The checks themselves read what has arrived: a listener thread alone is
-delayed by the GIL's switch interval, so a check could run ahead of a
-revocation that had already arrived. A thread only sends the PINGs (and
-reads their answers when no request comes), so that no request pays the
-round trip: it reads under the same lock as the checks, and a check that
-finds the lock taken asks the shared state directly.
+A check believes what is remembered only while the answer to a PING sent
+less than MAX_STALENESS ago has been read. That is all a check looks at: no
+lock, no system call, no round trip. A thread that falls behind (the GIL's
+switch interval, a stalled or lagging connection, a partition that sends
+nothing) reads no answer, and the checks stop believing within
+MAX_STALENESS of its last PING: a revocation is refused by every process
+within MAX_STALENESS of its publication whatever the thread does, and
+usually within a millisecond, since the thread waits on the socket and
+reads a revocation the moment it comes. Otherwise (no feed, a lost or
+stalled connection) the process asks the shared state directly, as every
+request did before, until the feed is vouched for again; and after any gap
+in the subscription what it remembered is forgotten, since what was
+published meanwhile is lost.
 """
 
 import contextlib
+import ctypes
 import itertools
 import logging
+import math
 import os
 import select
 import selectors
 import sqlite3
+import ssl
+import sys
 import threading
 import time
 import weakref
 from collections.abc import Callable
 
+import hiredis
 import redis
 from django.db import connections
 from redis.backoff import NoBackoff
@@ -52,36 +61,111 @@ logger = logging.getLogger("jwt_sessions")
 # One channel per Redis database number: sites (or test runs) that share a
 # server on different databases do not hear each other.
 CHANNEL = "jwt_sessions:revoked:{db}"
-# A PING goes out at most this often while requests come; its PONG vouches
-# for everything published before it was sent. The pinger thread sends it
-# (a request that sent one paid about 100 µs for it in `make bench`); half
-# of MAX_STALENESS keeps a busy process vouched for without a gap.
+# The listener sends a PING this often while checks come; its answer vouches
+# for everything published before it was sent. Half of MAX_STALENESS keeps
+# a busy process vouched for without a gap while the thread is late by
+# up to the GIL's switch interval (5 ms) or more.
 PING_INTERVAL = 0.020
-# What is remembered is believed only while the latest PONG answers a PING
-# sent this recently: even while the feed lags or stalls, a revocation is
-# refused everywhere within this much of its publication (a revocation
-# that arrives is refused at the next check, sooner).
+# What is remembered is believed only while the latest answer read answers
+# a PING sent this recently: even while the feed lags or stalls, or the
+# listener falls behind, a revocation is refused everywhere within this
+# much of its publication (one that arrives is refused once read, sooner).
 MAX_STALENESS = 0.040
 # A PING unanswered this long means the connection is gone: drop it.
 DEAD_AFTER = 1.0
-# The pinger thread sleeps until the next PING is due, and wakes no more
-# often than this while the last one is unanswered; after this long
+# While it cannot listen (a connection being made, or refused and waiting
+# RECONNECT_EVERY), the listener looks again this often; after this long
 # without a check it stops (the next check starts it again).
-PINGER_NAP = PING_INTERVAL / 4
+LISTENER_NAP = 0.005
 PINGER_IDLE_AFTER = 1.0
-# A check waits at most this long for another thread's read to end.
-LOCK_WAIT = 0.001
-# A PING this much later than due is sent by the check that finds it so.
-PINGER_LATE_AFTER = PING_INTERVAL + 2 * PINGER_NAP
 # After a failed connection attempt, wait this long before the next one
 # (meanwhile every check is direct).
 RECONNECT_EVERY = 1.0
-# Socket timeouts: a check never waits on Redis longer than this.
+# A check that finds news on the socket waits at most this long for the
+# listener to end its read, else asks directly.
+LOCK_WAIT = 0.001
+# What one recv() of the subscription's socket asks for.
+RECV_SIZE = 65536
+# Socket timeouts: nothing waits on Redis longer than this.
 SOCKET_TIMEOUT = 0.05
 
 
 class FeedLost(Exception):
     """The feed's connection can no longer be believed."""
+
+
+class _PollFd(ctypes.Structure):
+    """struct pollfd (POSIX)."""
+
+    _fields_ = [
+        ("fd", ctypes.c_int),
+        ("events", ctypes.c_short),
+        ("revents", ctypes.c_short),
+    ]
+
+
+def _libc_poll():
+    """Return poll(2) of the C library, called without the GIL (None: none)."""
+    try:
+        poll = ctypes.CDLL(None, use_errno=True).poll
+    except (OSError, AttributeError):
+        return None
+    nfds_t = ctypes.c_ulong if sys.platform.startswith("linux") else ctypes.c_uint
+    poll.argtypes = [ctypes.POINTER(_PollFd), nfds_t, ctypes.c_int]
+    poll.restype = ctypes.c_int
+    return poll
+
+
+_poll = _libc_poll()
+
+
+class _Watch:
+    """The listener's wait on a socket, which a check reads with no system call.
+
+    Every system call costs a request more than the rest of its
+    authentication (`make bench`, docs/BENCHMARKS.md), so a check must not
+    ask the kernel whether anything has arrived. The listener asks it
+    instead: it waits in the C library's poll(2), through ctypes, which lets
+    go of the GIL for the call. The kernel writes what happened on the
+    socket (revents) into this object's memory when it wakes the listener,
+    before the listener has the GIL again, and a check reads that memory.
+    So a check that finds the listener waiting and revents still 0 knows
+    that nothing has arrived since the listener last read the socket to
+    the end; anything else (something arrived, or the listener is reading,
+    or between two waits) sends it to read for itself, under the lock.
+    """
+
+    EVENTS = select.POLLIN | select.POLLPRI
+
+    def __init__(self, sock):
+        self.sock = sock
+        fd = sock if isinstance(sock, int) else sock.fileno()
+        self.pollfd = _PollFd(fd, self.EVENTS, 0)
+        self.waiting = False
+        if _poll is None:  # no C library to call: the checks cannot tell
+            self.poller = select.poll()
+            self.poller.register(sock, self.EVENTS)
+
+    def wait(self, timeout: float) -> bool:
+        """Wait (the listener, outside the lock) until news or `timeout`.
+
+        Return whether anything arrived (or the socket hung up or failed).
+        """
+        milliseconds = math.ceil(timeout * 1000)
+        if _poll is None:
+            return bool(self.poller.poll(milliseconds))
+        self.pollfd.revents = 0
+        self.waiting = True
+        try:
+            # Returns at once if anything came since the last read.
+            _poll(ctypes.byref(self.pollfd), 1, milliseconds)
+        finally:
+            self.waiting = False
+        return bool(self.pollfd.revents)
+
+    def quiet(self) -> bool:
+        """Return whether the listener waits and nothing has arrived since."""
+        return self.waiting and not self.pollfd.revents
 
 
 class _PingedFeed:
@@ -105,118 +189,168 @@ class _PingedFeed:
     ):
         self.on_revoked = on_revoked
         self.on_gap = on_gap
+        # Held by the listener while it reads or writes the connection, and
+        # by close(); never taken by a check.
         self.lock = threading.Lock()
-        self.pid = os.getpid()
         self.retry_at = 0.0
         self.vouched_at = float("-inf")
         self.last_ping_at = float("-inf")
         # The PING waiting for its PONG: (its number, when it was sent).
         self.outstanding = None
         self.numbers = itertools.count()
-        # (the connection's socket, a poll object watching it)
-        self._polled = None
-        # The thread that sends the PINGs, while checks come (None: none).
+        # The listener's wait on the connection's socket, which the checks
+        # look at (None: no connection, or its socket cannot be seen).
+        self._watch = None
+        # Whether the listener's last wait saw anything arrive (None: unknown).
+        self._news = None
+        # The thread that listens and sends the PINGs while checks come
+        # (None: none; the next check starts one).
         self.pinger = None
         self.asked_at = float("-inf")
-        # A fork while the pinger holds the lock would leave the child's copy
-        # of it held for ever (the child has none of the parent's threads).
+        # A forked child has none of its parent's threads, must not read its
+        # parent's socket, and would find the lock held for ever if the
+        # listener held it at the fork: it starts afresh.
         feed = weakref.ref(self)
-        os.register_at_fork(after_in_child=lambda: _renew_lock(feed))
+        os.register_at_fork(after_in_child=lambda: _start_afresh(feed))
 
     def vouches(self) -> bool:
-        """Drain what has arrived; return whether memory may be believed now."""
-        # Another thread (a request's, or the pinger) reading at this
-        # moment: it holds the lock for microseconds, unless the scheduler
-        # keeps it waiting; then this check goes direct rather than wait.
+        """Return whether what this process remembers may be believed now.
+
+        Believed while the listener has read an answer to a PING sent less
+        than MAX_STALENESS ago (it read and forgot everything published
+        before that PING first), and nothing has arrived since that nobody
+        has read: a revocation may be among it, or the end of the
+        connection. In the steady state that is a few attributes and the
+        memory the kernel writes for the listener's wait (_Watch): no system
+        call, no lock, no round trip. When something has arrived that the
+        listener has not read yet, the check reads it first, or lets the
+        listener finish.
+        """
+        now = self.asked_at = time.monotonic()
+        if self.pinger is None:
+            self._start_listener()
+        watch = self._watch
+        if watch is None:
+            return False
+        if not watch.quiet() and not self._catch_up(watch):
+            return False
+        return now - self.vouched_at <= MAX_STALENESS
+
+    def _catch_up(self, watch) -> bool:
+        """Read what has arrived, under the listener's lock; return whether done."""
+        # The listener holds it for microseconds, unless the scheduler keeps
+        # it waiting (this wait lets it run); then this check goes direct.
         if not self.lock.acquire(timeout=LOCK_WAIT):
             return False
         try:
-            now = self.asked_at = time.monotonic()
-            if self.pid != os.getpid():
-                self._after_fork()
-            if not self._listening() and not self._listen(now):
-                return False
-            try:
-                self._tend(now)
-            except (FeedLost, *self.errors) as exc:
-                self._drop(f"the subscription failed ({exc})")
-                return False
+            if self._watch is not watch:
+                return False  # another connection since: not vouched for yet
+            self._read()
+        except (FeedLost, *self.errors) as exc:
+            self._drop(f"the subscription failed ({exc})")
+            return False
+        finally:
+            self.lock.release()
+        return True
+
+    def close(self) -> None:
+        """Close the connection and stop the listener (the next check starts both)."""
+        with self.lock:
+            self._close()
+            self._forget_vouching()
+            self.pinger = None
+
+    # --- The listener ------------------------------------------------------
+
+    def _start_listener(self) -> None:
+        # Another thread starting one, or the listener stopping: the next
+        # check looks again.
+        if not self.lock.acquire(blocking=False):
+            return
+        try:
             if self.pinger is None:
-                self._start_pinger()
-            if now - self.last_ping_at > PINGER_LATE_AFTER:
-                # The first check in a while, or a pinger the scheduler keeps
-                # waiting: this check asks rather than wait for it.
-                try:
-                    self._ping_if_due(now)
-                except (FeedLost, *self.errors) as exc:
-                    self._drop(f"the subscription failed ({exc})")
-                    return False
-            return now - self.vouched_at <= MAX_STALENESS
+                self.pinger = threading.Thread(
+                    target=self._listen_while_asked,
+                    name="jwt_sessions revocation feed",
+                    daemon=True,
+                )
+                self.pinger.start()
         finally:
             self.lock.release()
 
-    def close(self) -> None:
-        """Close the connection (the next check opens another)."""
-        with self.lock:
-            self._close()
-            self.outstanding = None
-            self.vouched_at = float("-inf")
-            self.pinger = None
+    def _listen_while_asked(self) -> None:
+        """Read what arrives and send each PING when due, while checks come.
 
-    def _tend(self, now: float) -> None:
-        # Under the lock: what arrived is taken before anything believes
-        # what is remembered.
-        self._read()
-        if self.outstanding is not None and now - self.outstanding[1] > DEAD_AFTER:
-            raise FeedLost("a PING went unanswered")
-
-    # --- The pinger --------------------------------------------------------
-
-    def _start_pinger(self) -> None:
-        self.pinger = threading.Thread(
-            target=self._keep_pinging, name="jwt_sessions revocation feed", daemon=True
-        )
-        self.pinger.start()
-
-    def _keep_pinging(self) -> None:
-        """Send each PING when it is due, while checks come.
-
-        It wakes once per PING and leaves its answer to the checks: they
-        look at the socket anyway, and the answer is there long before the
-        next check. Each wake takes the GIL from a request's thread, which
-        then waits for it: the fewer, the less a request pays.
-        An answer no check has read by the next PING is read here first.
+        It sleeps on the socket (without the GIL) until something arrives
+        or the next PING is due: it wakes about twice per PING_INTERVAL, to
+        send the PING and to read its answer, and once per revocation.
         """
         me = threading.current_thread()
         while True:
-            due_in = self.last_ping_at + PING_INTERVAL - time.monotonic()
-            time.sleep(max(due_in, PINGER_NAP))
             with self.lock:
-                if self.pinger is not me or self.pid != os.getpid():
-                    return  # replaced, closed, or a forked copy
+                if self.pinger is not me:
+                    return  # replaced or closed
                 now = time.monotonic()
-                if now - self.asked_at > PINGER_IDLE_AFTER or not self._listening():
+                if now - self.asked_at > PINGER_IDLE_AFTER:
                     self.pinger = None
                     return
                 try:
-                    self._tend(now)
-                    self._ping_if_due(now)
-                except Exception as exc:  # the thread must end cleanly
-                    # Whatever failed, nothing heard since can be vouched for.
-                    self._drop(f"the subscription failed ({exc!r})")
+                    wait = self._step(now)
+                except (FeedLost, *self.errors) as exc:
+                    self._drop(f"the subscription failed ({exc})")
+                    continue
+                except Exception:  # a bug must not leave memory believed
+                    logger.exception("revocation feed listener failed")
+                    self._drop("its listener failed")
                     self.pinger = None
                     return
+                watch = self._watching() if self._listening() else None
+            if wait <= 0:
+                self._news = None  # not waited for: ask the kernel
+            elif watch is None:
+                time.sleep(wait)
+                self._news = None
+            else:
+                self._news = watch.wait(wait)
+
+    def _step(self, now: float) -> float:
+        """Listen, read, PING if due; return how long to wait for news at most."""
+        if not self._listening() and not self._listen(now):
+            return min(max(self.retry_at - now, LISTENER_NAP / 5), LISTENER_NAP)
+        # What the last wait said: most wakes are for a PING due, with
+        # nothing to read, and asking the kernel again is a system call.
+        self._read(self._news)
+        self._news = None
+        if self.outstanding is None:
+            self._ping_if_due(now)
+        elif now - self.outstanding[1] > DEAD_AFTER:
+            raise FeedLost("a PING went unanswered")
+        if self.outstanding is not None:
+            # Its answer wakes the listener; this is only how long until it
+            # looks at the clock again (DEAD_AFTER, checks gone quiet).
+            return PING_INTERVAL
+        # Not due yet; or due, and the connection could not take it yet
+        # (its last query unanswered, whose answer wakes the listener).
+        return max(self.last_ping_at + PING_INTERVAL - now, LISTENER_NAP / 5)
+
+    def _watching(self) -> "_Watch | None":
+        """Return the watch on the connection's socket (None: it cannot be seen)."""
+        sock = self._socket()
+        if sock is None:
+            return None
+        if self._watch is None or self._watch.sock != sock:
+            self._watch = _Watch(sock)
+        return self._watch
 
     def _listening_from_now_on(self) -> None:
-        self.outstanding = None
-        self.vouched_at = float("-inf")
+        self._forget_vouching()
         # Only now, with the subscription confirmed: whatever was remembered
         # may have been revoked while nothing was listening. From here on
         # every revocation arrives.
         self.on_gap()
 
     def _ping_if_due(self, now: float) -> None:
-        if self.outstanding is not None or now - self.last_ping_at < PING_INTERVAL:
+        if now - self.last_ping_at < PING_INTERVAL:
             return
         number = next(self.numbers)
         if self._send_ping(self._ping_payload(number)):
@@ -228,6 +362,8 @@ class _PingedFeed:
             return
         number, sent_at = self.outstanding
         if payload == self._ping_payload(number):
+            # Everything read before this answer was forgotten before it:
+            # only now may the checks believe what is left.
             self.vouched_at = sent_at
             self.outstanding = None
 
@@ -235,44 +371,33 @@ class _PingedFeed:
     def _ping_payload(number: int) -> str:
         return f"jwt_sessions:{number}"
 
+    def _forget_vouching(self) -> None:
+        self.outstanding = None
+        self.vouched_at = float("-inf")
+
     def _drop(self, why: str) -> None:
         logger.warning("revocation feed lost: %s; checking directly", why)
+        # Not believed from here on, before anything else.
+        self._forget_vouching()
         self._close()
-        self.outstanding = None
-        self.vouched_at = float("-inf")
-        # Reconnect on the next check; a refused connection then waits.
+        # Reconnect at once; a refused connection then waits.
         self.retry_at = 0.0
-
-    def _after_fork(self) -> None:
-        # A forked worker must not read its parent's socket, and has none of
-        # its threads.
-        self.pid = os.getpid()
-        self._abandon()
-        self.outstanding = None
-        self.vouched_at = float("-inf")
-        self.pinger = None
-        self.on_gap()
 
     def _bytes_waiting(self) -> bool:
         """Ask the kernel, without waiting, whether the connection has news.
 
-        Most checks find nothing, and the client library costs tens of µs
-        to say so. A read takes every whole message its library has parsed
-        (redis-py's get_message() until it finds none; libpq's results and
-        notifications), so nothing readable is left in its buffer after it,
-        and anything new arrives as bytes on the socket first. When the
-        socket cannot be seen (a library's internals changed), the library
-        is asked, as before.
+        Most wakes of the listener are for one PONG, and the client library
+        costs tens of µs to say it has nothing more. A read takes every
+        whole message its library has parsed (redis-py's get_message() until
+        it finds none; libpq's results and notifications), so nothing
+        readable is left in its buffer after it, and anything new arrives as
+        bytes on the socket first. When the socket cannot be seen (a
+        library's internals changed), the library is asked, as before.
         """
-        sock = self._socket()
-        if sock is None:
+        if (watch := self._watching()) is None:
             return True
-        if self._polled is None or self._polled[0] != sock:
-            poller = select.poll()
-            poller.register(sock, select.POLLIN | select.POLLPRI)
-            self._polled = (sock, poller)
         # Readable, hung up or in error: the read that follows reads or raises.
-        return bool(self._polled[1].poll(0))
+        return bool(select.select((watch.sock,), (), (), 0)[0])
 
     # --- What each transport does ----------------------------------------
 
@@ -282,7 +407,8 @@ class _PingedFeed:
     def _listen(self, now: float) -> bool:
         raise NotImplementedError
 
-    def _read(self) -> None:
+    def _read(self, news: bool | None = None) -> None:
+        """Read what arrived; `news`: whether anything did (None: ask the kernel)."""
         raise NotImplementedError
 
     def _send_ping(self, payload: str) -> bool:
@@ -299,9 +425,16 @@ class _PingedFeed:
         raise NotImplementedError
 
 
-def _renew_lock(feed: "weakref.ref[_PingedFeed]") -> None:
-    if (alive := feed()) is not None:
-        alive.lock = threading.Lock()
+def _start_afresh(feed: "weakref.ref[_PingedFeed]") -> None:
+    # In a forked child, before anything else runs: no listener, no
+    # connection, nothing vouched for. The child's first check starts its
+    # own listener, whose subscription forgets what the parent remembered.
+    if (alive := feed()) is None:
+        return
+    alive.lock = threading.Lock()
+    alive.pinger = None
+    alive._abandon()
+    alive._forget_vouching()
 
 
 def _client(url: str) -> redis.Redis:
@@ -313,17 +446,61 @@ def _client(url: str) -> redis.Redis:
         socket_connect_timeout=SOCKET_TIMEOUT,
         retry=Retry(NoBackoff(), 0),
         health_check_interval=0,
+        # RESP2: in a subscription, every reply is a message or a
+        # ["pong", payload] (RESP3 answers a PING like any other command).
+        protocol=2,
     )
+
+
+class _Subscription:
+    """A connection of this process's own, subscribed to the channel.
+
+    redis-py makes the connection (TLS, AUTH) and writes the commands;
+    the listener reads the socket itself, one recv() per wake (redis-py's
+    reading costs about a dozen system calls, each a chance for a request
+    to take the GIL from the listener mid-read), and hiredis parses.
+    """
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.sock = connection._sock
+        self.reader = hiredis.Reader()
+
+    def replies(self, *, timeout: float = 0):
+        """Read what has arrived (waiting up to `timeout` for it); yield each reply."""
+        sock = self.sock
+        if timeout and not select.select((sock,), (), (), timeout)[0]:
+            return
+        while True:
+            try:
+                data = sock.recv(RECV_SIZE)
+            except (BlockingIOError, ssl.SSLWantReadError):
+                break
+            if not data:
+                raise FeedLost("the server closed the connection")
+            self.reader.feed(data)
+            # Less than asked for: nothing more was there (what comes later
+            # wakes the listener). TLS may hold more of what it decrypted.
+            pending = getattr(sock, "pending", None)
+            if len(data) < RECV_SIZE and not (pending and pending()):
+                break
+        while (reply := self.reader.gets()) is not False:
+            if isinstance(reply, Exception):  # an error reply
+                raise FeedLost(f"Redis answered {reply}")
+            yield reply
+
+    def close(self) -> None:
+        self.connection.disconnect()
 
 
 class RevocationFeed(_PingedFeed):
     """This process's subscription to the revocations channel of a Redis.
 
     Redis answers one connection in order, so every revocation published
-    before a PING was drained before its PONG.
+    before a PING was read before its PONG.
     """
 
-    errors = (redis.RedisError, OSError, ValueError)
+    errors = (redis.RedisError, OSError, ValueError, hiredis.ProtocolError)
 
     def __init__(
         self,
@@ -348,47 +525,60 @@ class RevocationFeed(_PingedFeed):
     def _listen(self, now: float) -> bool:
         if now < self.retry_at:
             return False
+        subscription = None
         try:
-            pubsub = _client(self.url).pubsub()
-            pubsub.subscribe(self.channel)
-            confirmed = pubsub.get_message(timeout=SOCKET_TIMEOUT)
-            if not confirmed or confirmed["type"] != "subscribe":
+            connection = _client(self.url).connection_pool.make_connection()
+            connection.connect()
+            subscription = _Subscription(connection)
+            connection.send_command("SUBSCRIBE", self.channel)
+            replies = list(subscription.replies(timeout=SOCKET_TIMEOUT))
+            if not replies or replies[0][0] != b"subscribe":
                 raise redis.ConnectionError("no subscription confirmed")
-        except (redis.RedisError, OSError) as exc:
+            # From here on the listener waits for the socket itself.
+            subscription.sock.settimeout(0)
+        except (FeedLost, *self.errors) as exc:
+            if subscription is not None:
+                subscription.close()
             self.retry_at = now + RECONNECT_EVERY
             logger.warning("revocation feed unavailable (%s); checking directly", exc)
             return False
-        self.pubsub = pubsub
+        self.pubsub = subscription
         self._listening_from_now_on()
+        # Whatever came with the confirmation was read off the socket already.
+        self._take(replies[1:])
         return True
 
-    def _read(self) -> None:
-        if not self._bytes_waiting():
-            return
-        while (message := self.pubsub.get_message(timeout=0)) is not None:
-            kind = message["type"]
-            if kind == "message":
-                self.on_revoked(message["data"].decode().split(","))
-            elif kind == "pong":
-                self._answered(message["data"].decode(errors="replace"))
+    def _read(self, news: bool | None = None) -> None:
+        if news is None:
+            news = self._bytes_waiting()
+        if news:
+            self._take(self.pubsub.replies())
+
+    def _take(self, replies) -> None:
+        for reply in replies:
+            kind = reply[0]
+            if kind == b"message":
+                self.on_revoked(reply[2].decode().split(","))
+            elif kind == b"pong":
+                self._answered(reply[1].decode(errors="replace"))
 
     def _send_ping(self, payload: str) -> bool:
-        self.pubsub.ping(payload)
+        self.pubsub.connection.send_command("PING", payload)
         return True
 
     def _socket(self):
-        return getattr(self.pubsub.connection, "_sock", None)
+        return self.pubsub.sock
 
     def _close(self) -> None:
         if self.pubsub is not None:
             with contextlib.suppress(redis.RedisError, OSError):
                 self.pubsub.close()
         self.pubsub = None
-        self._polled = None
+        self._watch = None
 
     def _abandon(self) -> None:
         self.pubsub = self.publisher = None
-        self._polled = None
+        self._watch = None
 
     # --- Writing ----------------------------------------------------------
 
@@ -400,7 +590,7 @@ class RevocationFeed(_PingedFeed):
     def publish(self, sids) -> bool:
         """Tell every process that the sessions `sids` were revoked."""
         try:
-            if self.publisher is None or self.pid != os.getpid():
+            if self.publisher is None:
                 self.publisher = _client(self.url)
             self.publisher.publish(self.channel, ",".join(str(sid) for sid in sids))
         except (redis.RedisError, OSError) as exc:
@@ -571,12 +761,12 @@ class PostgresRevocationFeed(_PingedFeed):
             "SET synchronous_commit = off"
         )
 
-    def _read(self) -> None:
+    def _read(self, news: bool | None = None) -> None:
         pgconn = self.pgconn
         if self.unsent:
             # What libpq could not send at once.
             self.unsent = pgconn.flush() == 1
-        elif not self._bytes_waiting():
+        elif not (self._bytes_waiting() if news is None else news):
             return
         pgconn.consume_input()
         self._take_notifications()
@@ -629,7 +819,7 @@ class PostgresRevocationFeed(_PingedFeed):
         self.polling = None
         self.busy = False
         self.unsent = False
-        self._polled = None
+        self._watch = None
         self.confirmed = False
         self.ping_channel = None
         self.fatal = []

@@ -230,14 +230,33 @@ def running_deliverer() -> Deliverer | None:
 
 def stop_deliverer() -> None:
     """Stop this process's deliverer, if it runs; the next use starts another."""
-    global _deliverer
+    global _deliverer, _started_by_a_request
     with _deliverer_lock:
         current, _deliverer = running_deliverer(), None
+        _started_by_a_request = False
     if current is not None:
         current.stop()
 
 
+# Whether a request of this process has started its deliverer: from then on
+# a request does nothing more here (no settings read, no getpid() system
+# call). A forked child has no thread of its parent's, and starts its own.
+_started_by_a_request = False
+
+
+def _forget_start_in_child() -> None:
+    global _started_by_a_request
+    _started_by_a_request = False
+
+
+os.register_at_fork(after_in_child=_forget_start_in_child)
+
+
 def start_with_first_request(**kwargs) -> None:
     """Start the deliverer of a web process (request_started); not in commands."""
+    global _started_by_a_request
+    if _started_by_a_request:
+        return
     if app_settings.delivery() == app_settings.BACKGROUND:
         deliverer()
+        _started_by_a_request = True

@@ -8,6 +8,8 @@ Another process is played by revoking with a memory of its own: this
 process hears of it only through the feed, as it would from another one.
 """
 
+import json
+import os
 import shutil
 import threading
 import time
@@ -138,6 +140,114 @@ def test_in_the_steady_state_the_pinger_sends_the_pings(feed_server, sid, user):
     assert pinger_pings >= 5
     assert pinger_pings > len(senders) - pinger_pings
     assert direct < checks / 10
+
+
+def test_in_the_steady_state_the_listener_does_the_reading_and_pinging(
+    feed_server, sid, user
+):
+    settle(sid, user)
+    feed = session_state._feeds[feed_server.url]
+    callers = {"_read": [], "_send_ping": []}
+    originals = {name: getattr(type(feed), name) for name in callers}
+
+    def counting(name):
+        def counted(self, *args):
+            callers[name].append(threading.current_thread())
+            return originals[name](self, *args)
+
+        return counted
+
+    checks = direct = 0
+    with (
+        mock.patch.object(type(feed), "_read", counting("_read")),
+        mock.patch.object(type(feed), "_send_ping", counting("_send_ping")),
+    ):
+        deadline = time.monotonic() + 0.2
+        while time.monotonic() < deadline:
+            answer, queries = queries_of(lambda: active_session_user_id(sid))
+            assert answer == user.pk
+            checks, direct = checks + 1, direct + bool(queries)
+            time.sleep(0.001)
+
+    # The listener sent every PING and read nearly every answer; a check
+    # reads only an answer that came while the listener was kept waiting.
+    pings, reads = callers["_send_ping"], callers["_read"]
+    assert len(pings) >= 5 and set(pings) == {feed.pinger}
+    checks_reads = sum(thread is threading.main_thread() for thread in reads)
+    assert checks_reads < checks / 10
+    assert direct < checks / 10
+
+
+def test_a_listener_held_up_is_not_believed(
+    feed_server, sid, user, other_user, elsewhere
+):
+    """A listener that cannot run (the GIL, a lock) reads no answer: not believed."""
+    other = Session.objects.create(
+        user=other_user,
+        expires_at=timezone.now() + timezone.timedelta(hours=1),
+        refresh_jti="other-jti",
+    )
+    settle(sid, user)
+    settle(str(other.pk), other_user)
+    feed = session_state._feeds[feed_server.url]
+
+    with feed.lock:  # the listener waits for it at its next wake
+        elsewhere(sid)  # published, and not read by anyone
+        took = refused_within(sid)
+        time.sleep(MAX_STALENESS)
+        # Everyone else is still served, by asking the shared state.
+        answer, queries = queries_of(lambda: active_session_user_id(str(other.pk)))
+        refused = [active_session_user_id(sid) for _ in range(20)]
+
+    assert took <= MAX_STALENESS + 0.005
+    assert (answer, queries >= 1) == (other_user.pk, True)
+    assert refused == [None] * 20
+    # Let go, the listener reads the revocation before the next answer:
+    # back to memory, and the revoked session stays refused.
+    settle(str(other.pk), other_user)
+    assert active_session_user_id(sid) is None
+
+
+def test_a_forked_child_starts_afresh(feed_server, sid, user):
+    settle(sid, user)
+    feed = session_state._feeds[feed_server.url]
+    parent_connection = feed.pubsub.connection
+    reading, writing = os.pipe()
+
+    # Forked while the listener holds the lock: the child's copy must not
+    # stay held, nor believe what it inherited before it listens itself.
+    with feed.lock:
+        pid = os.fork()
+        if pid == 0:  # the child: report, and leave without pytest's teardown
+            try:
+                afresh = (feed.pinger, feed.pubsub, feed.vouches())
+                deadline = time.monotonic() + 2
+                while not feed.vouches() and time.monotonic() < deadline:
+                    time.sleep(0.002)
+                report = {
+                    "afresh": afresh == (None, None, False),
+                    "lock": feed.lock.acquire(timeout=1)
+                    and feed.lock.release() is None,
+                    "vouched": feed.vouches(),
+                    "own_connection": feed.pubsub is not None
+                    and feed.pubsub.connection is not parent_connection,
+                }
+                os.write(writing, json.dumps(report).encode())
+            finally:
+                os._exit(0)
+    os.close(writing)
+    with os.fdopen(reading) as pipe:
+        report = json.loads(pipe.read() or "{}")
+    os.waitpid(pid, 0)
+
+    assert report == {
+        "afresh": True,
+        "lock": True,
+        "vouched": True,
+        "own_connection": True,
+    }
+    # The parent's listener goes on as before.
+    settle(sid, user)
 
 
 def test_the_pinger_stops_when_no_check_comes(feed_server, sid, user, monkeypatch):

@@ -260,11 +260,12 @@ table created, one user with a 3-line cart).
 - **Where a steady-state request's extra goes** (the rows after the
   requests): the access token was seen before, so its verification is the
   memo's dictionary lookup (`verified_access_token`), not a signature check;
-  the session check is this process's memory, believed after a non-blocking
-  look at the revocation feed (SQLite's commit counter, or a drain of the
-  Redis subscription); a credentialed response gets no-store and Vary
-  headers. The rest of the difference to the floor is the authentication
-  middleware and DRF's authentication step around them.
+  the session check is this process's memory, believed after a look at the
+  revocation feed (SQLite's commit counter, read at most every 20 ms; with
+  Redis, the memory the kernel writes for the listener thread's wait on the
+  subscription, with no system call); a credentialed response gets
+  no-store and Vary headers. The rest of the difference to the floor is
+  the authentication middleware and DRF's authentication step around them.
 - **The bare floor**: `jwt.decode()` of our access token with the key, HS256,
   audience and issuer; *our verification* is `jwt_sessions.tokens.AccessToken(raw)`
   (header check, kid lookup, decode, claim types).

@@ -14,28 +14,33 @@ revocation published before that PING was sent has been read and forgotten
 first (_PingedFeed, whatever the transport).
 
 A check believes what is remembered only while the answer to a PING sent
-less than MAX_STALENESS ago has been read. That is all a check looks at: no
-lock, no system call, no round trip. A thread that falls behind (the GIL's
-switch interval, a stalled or lagging connection, a partition that sends
-nothing) reads no answer, and the checks stop believing within
-MAX_STALENESS of its last PING: a revocation is refused by every process
-within MAX_STALENESS of its publication whatever the thread does, and
-usually within a millisecond, since the thread waits on the socket and
-reads a revocation the moment it comes. Otherwise (no feed, a lost or
-stalled connection) the process asks the shared state directly, as every
-request did before, until the feed is vouched for again; and after any gap
-in the subscription what it remembered is forgotten, since what was
-published meanwhile is lost.
+less than MAX_STALENESS ago has been read, and nothing that has reached
+this process is unread: the listener waits on the socket in the C
+library's poll() without the GIL, and the kernel writes what happened into
+memory the checks read (_Watch). In the steady state a check costs a few
+attribute reads: no system call (each costs a request more than the rest
+of its authentication), no lock, no round trip. When something has arrived
+that the listener has not read yet (it may be kept waiting for the GIL by
+the very request that checks), the check reads it itself, under the
+listener's lock. A listener that falls behind anyway (held up, a stalled or
+lagging connection, a partition that sends nothing) reads no answer, and
+the checks stop believing within MAX_STALENESS of its last PING.
+Otherwise (no feed, a lost or stalled connection) the process asks the
+shared state directly, as every request did before, until the feed is
+vouched for again; and after any gap in the subscription what it
+remembered is forgotten, since what was published meanwhile is lost.
 """
 
 import contextlib
 import ctypes
+import errno
 import itertools
 import logging
 import math
 import os
 import select
 import selectors
+import socket
 import sqlite3
 import ssl
 import sys
@@ -117,6 +122,36 @@ def _libc_poll():
 
 
 _poll = _libc_poll()
+
+
+def _libc_io():
+    """Return recv(2) and send(2) of the C library, called with the GIL held.
+
+    A read or PING of the listener is then one step that no request thread
+    can cut into: released for a system call, the GIL goes to a request,
+    and the listener waits for it again mid-read, while the checks wait for
+    the listener (None: none; Python's socket calls are used).
+    """
+    try:
+        libc = ctypes.PyDLL(None, use_errno=True)
+        recv, send = libc.recv, libc.send
+    except (OSError, AttributeError):
+        return None
+    for function in (recv, send):
+        function.argtypes = [
+            ctypes.c_int,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int,
+        ]
+        function.restype = ctypes.c_ssize_t
+    return recv, send
+
+
+_io = _libc_io()
+# Never wait, and no SIGPIPE for a closed connection (an error instead).
+_NO_WAIT = getattr(socket, "MSG_DONTWAIT", 0)
+_NO_SIGNAL = getattr(socket, "MSG_NOSIGNAL", 0)
 
 
 class _Watch:
@@ -465,29 +500,60 @@ class _Subscription:
         self.connection = connection
         self.sock = connection._sock
         self.reader = hiredis.Reader()
+        # Plain TCP: the C library's calls on the descriptor. TLS: Python's.
+        self.raw = _io is not None and not isinstance(self.sock, ssl.SSLSocket)
+        if self.raw:
+            self.fd = self.sock.fileno()
+            self.buffer = ctypes.create_string_buffer(RECV_SIZE)
 
-    def replies(self, *, timeout: float = 0):
-        """Read what has arrived (waiting up to `timeout` for it); yield each reply."""
-        sock = self.sock
-        if timeout and not select.select((sock,), (), (), timeout)[0]:
+    def replies(self, *, timeout: float = 0, listener: bool = False):
+        """Read what has arrived (waiting up to `timeout` for it); yield each reply.
+
+        The listener reads holding the GIL (raw). A check that reads
+        instead lets go of it for its read: the listener, woken by what
+        arrived and waiting for the GIL, then reads the rest and waits on
+        the socket again, and the checks after need not read.
+        """
+        if timeout and not select.select((self.sock,), (), (), timeout)[0]:
             return
-        while True:
-            try:
-                data = sock.recv(RECV_SIZE)
-            except (BlockingIOError, ssl.SSLWantReadError):
-                break
+        raw = listener and self.raw
+        while (data := self._recv(raw)) is not None:
             if not data:
                 raise FeedLost("the server closed the connection")
             self.reader.feed(data)
             # Less than asked for: nothing more was there (what comes later
             # wakes the listener). TLS may hold more of what it decrypted.
-            pending = getattr(sock, "pending", None)
+            pending = getattr(self.sock, "pending", None)
             if len(data) < RECV_SIZE and not (pending and pending()):
                 break
         while (reply := self.reader.gets()) is not False:
             if isinstance(reply, Exception):  # an error reply
                 raise FeedLost(f"Redis answered {reply}")
             yield reply
+
+    def _recv(self, raw: bool) -> bytes | None:
+        """Return what the socket holds (b"": closed; None: nothing now)."""
+        if not raw:
+            try:
+                return self.sock.recv(RECV_SIZE)
+            except (BlockingIOError, ssl.SSLWantReadError):
+                return None
+        got = _io[0](self.fd, self.buffer, RECV_SIZE, _NO_WAIT)
+        if got < 0:
+            number = ctypes.get_errno()
+            if number in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR):
+                return None
+            raise OSError(number, os.strerror(number))
+        return ctypes.string_at(self.buffer, got)
+
+    def send(self, *args) -> None:
+        """Send one command."""
+        data = b"".join(self.connection.pack_command(*args))
+        sent = 0
+        if self.raw:
+            sent = max(0, _io[1](self.fd, data, len(data), _NO_WAIT | _NO_SIGNAL))
+        if sent < len(data):  # the rest, as redis-py would
+            self.connection.send_packed_command(data[sent:], check_health=False)
 
     def close(self) -> None:
         self.connection.disconnect()
@@ -530,7 +596,7 @@ class RevocationFeed(_PingedFeed):
             connection = _client(self.url).connection_pool.make_connection()
             connection.connect()
             subscription = _Subscription(connection)
-            connection.send_command("SUBSCRIBE", self.channel)
+            subscription.send("SUBSCRIBE", self.channel)
             replies = list(subscription.replies(timeout=SOCKET_TIMEOUT))
             if not replies or replies[0][0] != b"subscribe":
                 raise redis.ConnectionError("no subscription confirmed")
@@ -549,10 +615,10 @@ class RevocationFeed(_PingedFeed):
         return True
 
     def _read(self, news: bool | None = None) -> None:
-        if news is None:
-            news = self._bytes_waiting()
-        if news:
-            self._take(self.pubsub.replies())
+        # The listener says whether its wait saw anything; a check's read,
+        # which does not wait, is itself the question.
+        if news is not False:
+            self._take(self.pubsub.replies(listener=news is not None))
 
     def _take(self, replies) -> None:
         for reply in replies:
@@ -563,7 +629,7 @@ class RevocationFeed(_PingedFeed):
                 self._answered(reply[1].decode(errors="replace"))
 
     def _send_ping(self, payload: str) -> bool:
-        self.pubsub.connection.send_command("PING", payload)
+        self.pubsub.send("PING", payload)
         return True
 
     def _socket(self):

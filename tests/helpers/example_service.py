@@ -182,6 +182,15 @@ class Servers:
         assert status == 200, tokens
         return tokens
 
+    def log_out(self, tokens) -> int:
+        """Log the app's session out on the site; return the answer's status."""
+        return request(
+            self.site_port,
+            "POST",
+            "/api/app/token/blacklist/",
+            body={"refresh": tokens["refresh"]},
+        )[0]
+
     def items(self, token) -> int:
         return request(self.service_port, "GET", "/api/items/", token=token)[0]
 

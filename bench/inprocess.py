@@ -26,7 +26,7 @@ SLOW_ROUNDS = 6  # login and the bare hash: each call takes tens of ms
 # Paired measurement of the steady state: each pair is one call of the floor
 # and one of the row, back to back, in alternating order.
 PAIRED_ROWS = ("cookie", "bearer", "session", "simplejwt", "stateless")
-PAIRS = 3000
+PAIRS = 6000
 PAIRS_PER_BLOCK = 100
 PROFILED_REQUESTS = 2000
 

@@ -279,7 +279,7 @@ table created, one user with a 3-line cart).
   than the steady-state extra itself, so the targets do not compare best
   batches. Each of the five authenticated rows is timed against the floor
   in pairs instead: one call of the row and one of the floor, back to back
-  (the floor first in every other pair), 3,000 pairs per row, in blocks of
+  (the floor first in every other pair), 6,000 pairs per row, in blocks of
   100 with the rows' blocks shuffled, the garbage collector off within a
   block. A change of load touches both calls of a pair alike. The table
   gives the median of the pairs' differences and its distribution-free 95%

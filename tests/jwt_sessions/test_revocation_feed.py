@@ -178,15 +178,20 @@ def test_in_the_steady_state_the_listener_does_the_reading_and_pinging(
     assert direct < checks / 10
 
 
-def test_a_listener_held_up_is_not_believed(
-    feed_server, sid, user, other_user, elsewhere
-):
-    """A listener that cannot run (the GIL, a lock) reads no answer: not believed."""
-    other = Session.objects.create(
+@pytest.fixture
+def another_session(other_user):
+    return Session.objects.create(
         user=other_user,
         expires_at=timezone.now() + timezone.timedelta(hours=1),
-        refresh_jti="other-jti",
+        refresh_jti="another-jti",
     )
+
+
+def test_a_listener_held_up_is_not_believed(
+    feed_server, sid, user, other_user, another_session, elsewhere
+):
+    """A listener that cannot run (the GIL, a lock) reads no answer: not believed."""
+    other = another_session
     settle(sid, user)
     settle(str(other.pk), other_user)
     feed = session_state._feeds[feed_server.url]

@@ -553,7 +553,7 @@ class _Subscription:
         if self.raw:
             sent = max(0, _io[1](self.fd, data, len(data), _NO_WAIT | _NO_SIGNAL))
         if sent < len(data):  # the rest, as redis-py would
-            self.connection.send_packed_command(data[sent:], check_health=False)
+            self.connection.send_packed_command([data[sent:]], check_health=False)
 
     def close(self) -> None:
         self.connection.disconnect()

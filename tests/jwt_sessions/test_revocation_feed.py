@@ -255,6 +255,24 @@ def test_a_forked_child_starts_afresh(feed_server, sid, user):
     settle(sid, user)
 
 
+def test_without_the_c_librarys_calls_every_check_reads_for_itself(
+    feed_server, monkeypatch, sid, user, elsewhere
+):
+    # Where ctypes finds no poll(), recv() or send(): Python's calls, and a
+    # check cannot see the listener's wait, so it reads whatever came.
+    monkeypatch.setattr(revocation_feed, "_poll", None)
+    monkeypatch.setattr(revocation_feed, "_io", None)
+    session_state._feeds.pop(feed_server.url, None)
+
+    settle(sid, user)
+    for _ in range(20):
+        answer, queries = queries_of(lambda: active_session_user_id(sid))
+        assert (answer, queries) == (user.pk, 0)
+    elsewhere(sid)
+
+    assert active_session_user_id(sid) is None
+
+
 def test_the_pinger_stops_when_no_check_comes(feed_server, sid, user, monkeypatch):
     monkeypatch.setattr(revocation_feed, "PINGER_IDLE_AFTER", 0.05)
     settle(sid, user)

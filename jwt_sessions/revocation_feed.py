@@ -421,13 +421,12 @@ class _PingedFeed:
     def _bytes_waiting(self) -> bool:
         """Ask the kernel, without waiting, whether the connection has news.
 
-        Most wakes of the listener are for one PONG, and the client library
-        costs tens of µs to say it has nothing more. A read takes every
-        whole message its library has parsed (redis-py's get_message() until
-        it finds none; libpq's results and notifications), so nothing
-        readable is left in its buffer after it, and anything new arrives as
-        bytes on the socket first. When the socket cannot be seen (a
-        library's internals changed), the library is asked, as before.
+        For PostgreSQL's reads, when the listener's wait did not say: libpq
+        costs tens of µs to say it has nothing. A read takes every whole
+        message libpq has parsed (results and notifications), so nothing
+        readable is left in its buffer after it, and anything new arrives
+        as bytes on the socket first. When the socket cannot be seen, the
+        library is asked.
         """
         if (watch := self._watching()) is None:
             return True

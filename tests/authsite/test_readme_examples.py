@@ -29,6 +29,10 @@ NOT_RUN = {
     "verifier/tests/ import the package from the working tree",
     "make example": "serves until stopped; verifier/tests/test_example_service.py "
     "runs the example under gunicorn",
+    "# Terminal 1: the site, with an asymmetric key": "three terminals with two "
+    "servers that run until stopped; tests/registered_services/"
+    "test_example_service.py runs the same steps (ES256 key, register_service, "
+    "both servers under gunicorn, a login for the audience, a logout)",
 }
 
 

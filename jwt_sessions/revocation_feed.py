@@ -198,10 +198,6 @@ class _Watch:
             self.waiting = False
         return bool(self.pollfd.revents)
 
-    def quiet(self) -> bool:
-        """Return whether the listener waits and nothing has arrived since."""
-        return self.waiting and not self.pollfd.revents
-
 
 class _PingedFeed:
     """The gate both feeds over a connection share: believed while pinged.
@@ -236,8 +232,6 @@ class _PingedFeed:
         # The listener's wait on the connection's socket, which the checks
         # look at (None: no connection, or its socket cannot be seen).
         self._watch = None
-        # Whether the listener's last wait saw anything arrive (None: unknown).
-        self._news = None
         # The thread that listens and sends the PINGs while checks come
         # (None: none; the next check starts one).
         self.pinger = None
@@ -267,7 +261,9 @@ class _PingedFeed:
         watch = self._watch
         if watch is None:
             return False
-        if not watch.quiet() and not self._catch_up(watch):
+        # Quiet: the listener waits, and nothing has arrived since it read.
+        # Read here, not through a method: this is every request's path.
+        if (not watch.waiting or watch.pollfd.revents) and not self._catch_up(watch):
             return False
         return now - self.vouched_at <= MAX_STALENESS
 
@@ -321,6 +317,8 @@ class _PingedFeed:
         send the PING and to read its answer, and once per revocation.
         """
         me = threading.current_thread()
+        # Whether the last wait saw anything arrive (None: not waited for).
+        news = None
         while True:
             with self.lock:
                 if self.pinger is not me:
@@ -330,7 +328,7 @@ class _PingedFeed:
                     self.pinger = None
                     return
                 try:
-                    wait = self._step(now)
+                    wait = self._step(now, news)
                 except (FeedLost, *self.errors) as exc:
                     self._drop(f"the subscription failed ({exc})")
                     continue
@@ -341,21 +339,23 @@ class _PingedFeed:
                     return
                 watch = self._watching() if self._listening() else None
             if wait <= 0:
-                self._news = None  # not waited for: ask the kernel
+                news = None  # not waited for: ask the kernel
             elif watch is None:
                 time.sleep(wait)
-                self._news = None
+                news = None
             else:
-                self._news = watch.wait(wait)
+                news = watch.wait(wait)
 
-    def _step(self, now: float) -> float:
-        """Listen, read, PING if due; return how long to wait for news at most."""
+    def _step(self, now: float, news: bool | None) -> float:
+        """Listen, read, PING if due; return how long to wait for news at most.
+
+        `news`: whether the last wait saw anything arrive (None: unknown).
+        """
         if not self._listening() and not self._listen(now):
             return min(max(self.retry_at - now, LISTENER_NAP / 5), LISTENER_NAP)
         # What the last wait said: most wakes are for a PING due, with
         # nothing to read, and asking the kernel again is a system call.
-        self._read(self._news)
-        self._news = None
+        self._read(news, listener=True)
         if self.outstanding is None:
             self._ping_if_due(now)
         elif now - self.outstanding[1] > DEAD_AFTER:
@@ -441,8 +441,12 @@ class _PingedFeed:
     def _listen(self, now: float) -> bool:
         raise NotImplementedError
 
-    def _read(self, news: bool | None = None) -> None:
-        """Read what arrived; `news`: whether anything did (None: ask the kernel)."""
+    def _read(self, news: bool | None = None, *, listener: bool = False) -> None:
+        """Read what arrived, without waiting.
+
+        `news`: whether anything did (None: ask the kernel). `listener`:
+        the listener reads (a check reads otherwise).
+        """
         raise NotImplementedError
 
     def _send_ping(self, payload: str) -> bool:
@@ -613,11 +617,11 @@ class RevocationFeed(_PingedFeed):
         self._take(replies[1:])
         return True
 
-    def _read(self, news: bool | None = None) -> None:
+    def _read(self, news: bool | None = None, *, listener: bool = False) -> None:
         # The listener says whether its wait saw anything; a check's read,
         # which does not wait, is itself the question.
         if news is not False:
-            self._take(self.pubsub.replies(listener=news is not None))
+            self._take(self.pubsub.replies(listener=listener))
 
     def _take(self, replies) -> None:
         for reply in replies:
@@ -757,7 +761,7 @@ class PostgresRevocationFeed(_PingedFeed):
             if self.polling is not None:
                 self._poll_connection()
             if self.polling is None:
-                self._read()
+                self._read(listener=True)
             if self.polling is not None or self.busy:
                 if now - self.started_at > DEAD_AFTER:
                     raise FeedLost("no LISTEN confirmed in time")
@@ -826,7 +830,7 @@ class PostgresRevocationFeed(_PingedFeed):
             "SET synchronous_commit = off"
         )
 
-    def _read(self, news: bool | None = None) -> None:
+    def _read(self, news: bool | None = None, *, listener: bool = False) -> None:
         pgconn = self.pgconn
         if self.unsent:
             # What libpq could not send at once.

@@ -17,7 +17,10 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import connections, transaction
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 from .app_settings import app_settings
 from .models import Session
@@ -105,28 +108,35 @@ def revocation_feed() -> Feed | None:
     database's own: on SQLite (one machine) the database file's commit
     counter, on PostgreSQL its LISTEN/NOTIFY (with psycopg 3); else none.
     """
-    url = app_settings.REVOCATION_FEED_URL
-    # Every request asks: the settings dict the connection reads (the test
-    # database's name is written into it), not connections[], whose
-    # thread-local lookup costs more than the rest of this function.
-    params = settings.DATABASES["default"]
-    last_url, last_params, last_name, key, feed = _last_feed
-    if (
-        last_url == url
-        and last_params is params
-        and last_name == params["NAME"]
-        and (key is None or _feeds.get(key) is feed)
-    ):
+    # Every request asks: what was found is kept (_forget_the_feed_found).
+    key, feed = _found
+    if key is not _UNKNOWN and (key is None or _feeds.get(key) is feed):
         return feed
-    key, feed = _feed_for(url, params)
-    _last_feed[:] = (url, params, params["NAME"], key, feed)
-    return feed
+    with _finding:
+        _found[:] = found = _feed_for(
+            app_settings.REVOCATION_FEED_URL, settings.DATABASES["default"]
+        )
+    return found[1]
 
 
-# (feed URL, DATABASES["default"], its NAME, the key in _feeds, the feed):
-# what the last call found, which every later one with the same settings
-# finds again, without building the key.
-_last_feed = [None, None, None, None, None]
+# (the key in _feeds, the feed) that revocation_feed() found, until the
+# settings change, or the default database connects anew: the test runner
+# renames the database in place, which no setting_changed announces, and the
+# connection made next is to the new one.
+_UNKNOWN = object()
+_found = [_UNKNOWN, None]
+# Held while a feed is found or made, and while what was found is forgotten:
+# settings read before a change are not kept after it, and two threads do
+# not make two feeds for one key.
+_finding = threading.RLock()
+
+
+@receiver(setting_changed)
+@receiver(connection_created)
+def _forget_the_feed_found(sender, connection=None, **kwargs) -> None:
+    if connection is None or connection.alias == "default":
+        with _finding:
+            _found[:] = (_UNKNOWN, None)
 
 
 def _feed_for(url, params) -> tuple[str | None, Feed | None]:

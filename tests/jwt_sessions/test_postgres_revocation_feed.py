@@ -77,15 +77,6 @@ def sid(client, user):
     return str(Session.objects.get(user=user).pk)
 
 
-@pytest.fixture
-def other(other_user):
-    return Session.objects.create(
-        user=other_user,
-        expires_at=timezone.now() + timezone.timedelta(hours=1),
-        refresh_jti="other-jti",
-    )
-
-
 class RolledBack(Exception):
     pass
 
@@ -222,13 +213,13 @@ def test_a_revocation_here_is_refused_here_at_once(feed, sid, user):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_revocation_is_heard_when_it_commits_not_before_and_never_if_rolled_back(
-    feed, sid, user, other, other_user, elsewhere
+    feed, sid, user, other_session, other_user, elsewhere
 ):
     here = session_state.memory
     settle(sid, user.pk)
-    settle(str(other.pk), other_user.pk)
+    settle(str(other_session.pk), other_user.pk)
 
-    with pytest.raises(RolledBack), elsewhere.revoking(str(other.pk)):
+    with pytest.raises(RolledBack), elsewhere.revoking(str(other_session.pk)):
         raise RolledBack
     with elsewhere.revoking(sid):
         heard_before_the_commit = heard_within(feed, here, [sid], 0.05)
@@ -237,8 +228,8 @@ def test_a_revocation_is_heard_when_it_commits_not_before_and_never_if_rolled_ba
     assert not heard_before_the_commit
     assert heard_after_it
     # Told of the one, not of the other (nor forgetting everything).
-    assert here.recall(str(other.pk)) == other_user.pk
-    assert active_session_user_id(str(other.pk)) == other_user.pk
+    assert here.recall(str(other_session.pk)) == other_user.pk
+    assert active_session_user_id(str(other_session.pk)) == other_user.pk
 
 
 @pytest.mark.django_db(transaction=True)
@@ -292,10 +283,10 @@ def test_a_dropped_connection_loses_what_was_remembered(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_stalled_listener_is_not_believed(
-    feed, sid, user, other, other_user, elsewhere
+    feed, sid, user, other_session, other_user, elsewhere
 ):
     settle(sid, user.pk)
-    settle(str(other.pk), other_user.pk)
+    settle(str(other_session.pk), other_user.pk)
 
     backend = stop_listener_backend(feed)
     try:
@@ -305,7 +296,9 @@ def test_a_stalled_listener_is_not_believed(
         time.sleep(MAX_STALENESS * 2)
 
         vouched = feed.vouches()
-        answer, queries = queries_of(lambda: active_session_user_id(str(other.pk)))
+        answer, queries = queries_of(
+            lambda: active_session_user_id(str(other_session.pk))
+        )
         refused = [active_session_user_id(sid) for _ in range(20)]
     finally:
         os.kill(backend, signal.SIGCONT)
@@ -316,18 +309,18 @@ def test_a_stalled_listener_is_not_believed(
     assert refused == [None] * 20
     # Going on, the listener answers again: back to memory, on the same
     # connection, and what was revoked meanwhile stays refused.
-    settle(str(other.pk), other_user.pk)
+    settle(str(other_session.pk), other_user.pk)
     assert listener_backend(feed) == backend
     assert active_session_user_id(sid) is None
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_listener_stalled_for_long_is_replaced(
-    feed, sid, user, other, other_user, elsewhere, monkeypatch, caplog
+    feed, sid, user, other_session, other_user, elsewhere, monkeypatch, caplog
 ):
     monkeypatch.setattr(revocation_feed, "DEAD_AFTER", 0.1)
     settle(sid, user.pk)
-    settle(str(other.pk), other_user.pk)
+    settle(str(other_session.pk), other_user.pk)
 
     backend = stop_listener_backend(feed)
     try:
@@ -340,7 +333,7 @@ def test_a_listener_stalled_for_long_is_replaced(
             assert active_session_user_id(sid) is None
             assert time.monotonic() < deadline, "the stalled listener was kept"
             time.sleep(0.005)
-        settle(str(other.pk), other_user.pk)
+        settle(str(other_session.pk), other_user.pk)
         assert active_session_user_id(sid) is None
     finally:
         os.kill(backend, signal.SIGCONT)

@@ -115,6 +115,18 @@ def test_the_steady_state_asks_nobody(feed_server, sid, user):
         assert (answer, queries) == (user.pk, 0)
 
 
+def check_for_a_while(sid, user, seconds=0.2):
+    """Check `sid` about every ms for `seconds`; return (checks, direct ones)."""
+    checks = direct = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        answer, queries = queries_of(lambda: active_session_user_id(sid))
+        assert answer == user.pk
+        checks, direct = checks + 1, direct + bool(queries)
+        time.sleep(0.001)
+    return checks, direct
+
+
 def test_in_the_steady_state_the_pinger_sends_the_pings(feed_server, sid, user):
     settle(sid, user)
     feed = session_state._feeds[feed_server.url]
@@ -125,17 +137,11 @@ def test_in_the_steady_state_the_pinger_sends_the_pings(feed_server, sid, user):
         senders.append(threading.current_thread())
         return send_ping(self, payload)
 
-    checks = direct = 0
     with mock.patch.object(type(feed), "_send_ping", counted):
-        deadline = time.monotonic() + 0.2
-        while time.monotonic() < deadline:
-            answer, queries = queries_of(lambda: active_session_user_id(sid))
-            assert answer == user.pk
-            checks, direct = checks + 1, direct + bool(queries)
-            time.sleep(0.001)
+        checks, direct = check_for_a_while(sid, user)
 
-    # The pinger kept the feed vouched for, about one PING each 20 ms; a
-    # check sends one only when the scheduler kept the pinger waiting.
+    # The pinger kept the feed vouched for, about one PING each 20 ms (and
+    # sent them all: a check never sends one).
     pinger_pings = sum(sender is not threading.main_thread() for sender in senders)
     assert pinger_pings >= 5
     assert pinger_pings > len(senders) - pinger_pings
@@ -151,23 +157,17 @@ def test_in_the_steady_state_the_listener_does_the_reading_and_pinging(
     originals = {name: getattr(type(feed), name) for name in callers}
 
     def counting(name):
-        def counted(self, *args):
+        def counted(self, *args, **kwargs):
             callers[name].append(threading.current_thread())
-            return originals[name](self, *args)
+            return originals[name](self, *args, **kwargs)
 
         return counted
 
-    checks = direct = 0
     with (
         mock.patch.object(type(feed), "_read", counting("_read")),
         mock.patch.object(type(feed), "_send_ping", counting("_send_ping")),
     ):
-        deadline = time.monotonic() + 0.2
-        while time.monotonic() < deadline:
-            answer, queries = queries_of(lambda: active_session_user_id(sid))
-            assert answer == user.pk
-            checks, direct = checks + 1, direct + bool(queries)
-            time.sleep(0.001)
+        checks, direct = check_for_a_while(sid, user)
 
     # The listener sent every PING and read nearly every answer; a check
     # reads only an answer that came while the listener was kept waiting.
@@ -178,20 +178,11 @@ def test_in_the_steady_state_the_listener_does_the_reading_and_pinging(
     assert direct < checks / 10
 
 
-@pytest.fixture
-def another_session(other_user):
-    return Session.objects.create(
-        user=other_user,
-        expires_at=timezone.now() + timezone.timedelta(hours=1),
-        refresh_jti="another-jti",
-    )
-
-
 def test_a_listener_held_up_is_not_believed(
-    feed_server, sid, user, other_user, another_session, elsewhere
+    feed_server, sid, user, other_user, other_session, elsewhere
 ):
     """A listener that cannot run (the GIL, a lock) reads no answer: not believed."""
-    other = another_session
+    other = other_session
     settle(sid, user)
     settle(str(other.pk), other_user)
     feed = session_state._feeds[feed_server.url]

@@ -256,8 +256,10 @@ def test_a_revocation_of_more_sessions_than_one_notification_holds_is_heard(
     elsewhere.revoke(*sids)
 
     assert heard_within(feed, here, sids, WITHIN)
-    # Told of each, not forgetting everything.
-    assert here.recall(unrelated) == user.pk
+    # Told of each, not forgetting everything. Asked of the memory itself:
+    # recall() also stops answering after REMEMBER_FOR (1 s), which a slow
+    # run of the 250-session revocation can reach, and is not the point.
+    assert unrelated in here.alive
 
 
 @pytest.mark.django_db(transaction=True)

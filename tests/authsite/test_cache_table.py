@@ -4,10 +4,7 @@ Each test runs manage.py in a fresh process over a fresh SQLite file with the
 database cache (what `make run` uses), as a newcomer's first deploy would.
 """
 
-import os
 import sqlite3
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -15,8 +12,6 @@ import pytest
 from django.core.management import call_command
 
 from authsite.checks import check_cache_tables
-
-BASE_DIR = Path(__file__).resolve().parents[2]
 
 # A login through the real API, in the fresh process, against its database.
 LOG_IN = textwrap.dedent(
@@ -35,34 +30,6 @@ LOG_IN = textwrap.dedent(
     print(response.status_code)
     """
 )
-
-
-@pytest.fixture
-def fresh_database(tmp_path):
-    """Return a function that runs Python in a fresh process on a new database."""
-    database = tmp_path / "db.sqlite3"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "REDIS_URL")
-    }
-    env.update(
-        DATABASE_URL=f"sqlite:///{database}",
-        DJANGO_SETTINGS_MODULE="authsite.settings",
-    )
-
-    def run(*args):
-        return subprocess.run(
-            [sys.executable, *args],
-            cwd=BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    run.database = database
-    return run
 
 
 def drop_cache_table(database: Path) -> None:

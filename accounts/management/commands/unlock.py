@@ -1,11 +1,12 @@
 """manage.py unlock: forget the failed logins of an account or an address."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from accounts import lockout
+from authsite.commands import DatabaseCommand
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Forget the failed logins of an account or a client address, so that "
         "it may try again at once (the admin's Unlock actions do the same)."

@@ -2,12 +2,11 @@
 
 import time
 
-from django.core.management.base import BaseCommand
-
+from authsite.commands import DatabaseCommand
 from registered_services import app_settings, delivery
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Push the revocation events that are due to their services, and delete "
         "those past retention. With --forever, keep doing so (a worker for "

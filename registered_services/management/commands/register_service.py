@@ -1,12 +1,13 @@
 """manage.py register_service NAME --audience AUD [--events-url URL] | NAME --remove."""
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from authsite.commands import DatabaseCommand
 from registered_services import services
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Register a service that trusts this site's access tokens (prints its "
         "client id and secret once), or remove one with --remove."

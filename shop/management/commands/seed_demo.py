@@ -1,11 +1,12 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from authsite.commands import DatabaseCommand
 from shop.models import Product
 
 DEMO_USERS = (
@@ -110,7 +111,7 @@ DEMO_PRODUCTS = (
 )
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Create (or reset) the demo user, the staff user and the demo products, "
         "and print the users."

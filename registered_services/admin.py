@@ -65,7 +65,8 @@ class RegisteredServiceAdmin(admin.ModelAdmin):
                 "changelist_url": reverse(
                     "admin:registered_services_registeredservice_changelist"
                 ),
-                "title": _("Service registered"),
+                # The page's one heading (the admin's base template shows it).
+                "title": _("Service %(name)s registered") % {"name": obj.name},
             },
         )
         add_never_cache_headers(response)

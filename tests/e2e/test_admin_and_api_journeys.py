@@ -8,8 +8,10 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from jwt_sessions.models import Session
+from registered_services.models import RegisteredService
 from shop.models import Product
 from tests.helpers.clients import PASSWORD
+from tests.helpers.key_files import generate_key, use_key_file
 from tests.helpers.second_factor import give_authenticator_app
 
 from .conftest import save_screenshot
@@ -208,3 +210,40 @@ def test_browsable_api_cart_is_usable_while_logged_in_post_form_included(
     expect(page).to_have_url(re.compile(r"/api/cart/$"))
     expect(page.locator(".navbar")).to_contain_text("api@example.com")
     assert api_json(page)["count"] == 2
+
+
+@at_desktop_and_phone_width
+def test_staff_register_a_service_and_see_its_secret_once(
+    context_factory, settings, tmp_path
+):
+    use_key_file(settings, tmp_path, "ES256")  # services need an asymmetric key
+    generate_key()
+    staff = staff_in_the_admin(context_factory)
+
+    staff.get_by_role("link", name="Registered services").click()
+    staff.get_by_role("link", name="Add registered service").click()
+    staff.get_by_label("Name").fill("Inventory")
+    staff.get_by_label("Audience").fill("inventory")
+    staff.get_by_label("Events URL").fill("inventory.example.com/events/")
+    staff.get_by_role("button", name="Save", exact=True).click()
+
+    expect(
+        staff.get_by_role("heading", name="Service Inventory registered")
+    ).to_be_visible()
+    shown = staff.locator("dd code")
+    client_id = shown.nth(0).inner_text().removeprefix("client_id: ")
+    secret = shown.nth(1).inner_text().removeprefix("client_secret: ")
+    save_screenshot(staff, "admin-service-registered")
+    service = RegisteredService.objects.get(name="Inventory")
+    assert service.client_id == client_id
+    assert service.events_url == "https://inventory.example.com/events/"
+    assert service.secret_matches(secret)
+    # Only the digest is stored, and the secret is nowhere on the page again.
+    assert secret not in json.dumps(
+        list(RegisteredService.objects.values()), default=str
+    )
+
+    staff.get_by_role("link", name="Back to the registered services").click()
+    staff.get_by_role("link", name="Inventory", exact=True).click()
+    expect(staff.locator("body")).to_contain_text(client_id)
+    expect(staff.locator("body")).not_to_contain_text(secret)

@@ -405,7 +405,9 @@ class RefreshToken(LiveSettingsMixin, tokens.RefreshToken):
 # on every request of its holder for its whole life, and its signature and
 # claims do not change. A hit is only believed while the key set and the
 # backend it was verified with are the current ones (a new key file, a
-# retired key or changed settings make new ones), and only until its exp.
+# retired key or changed settings make new ones; a key file that another
+# process replaced is seen within keys.RECENT_FOR, 20 ms), and only until
+# its exp.
 # Bounded: the oldest are dropped first. It holds nothing a request did not
 # already bring, in memory only.
 VERIFIED_ACCESS_TOKENS_MAX = 10_000
@@ -420,7 +422,9 @@ def verified_access_token(raw) -> AccessToken:
         # and well_formed_token admits ASCII only).
         raw = raw.decode("latin-1")
     backend = get_token_backend()
-    key_set = keys.get_key_set()
+    # At most 20 ms stale (no stat of the key file per request); a token
+    # not remembered is verified against the key file as it is now.
+    key_set = keys.recent_key_set()
     hit = _verified_access_tokens.get(raw) if isinstance(raw, str) else None
     if hit is not None:
         claims, verified_with, verified_by, refused_from = hit

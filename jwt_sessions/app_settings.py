@@ -68,6 +68,10 @@ class JWTSessionSettings:
             value = self.values[name] = compute()
             return value
 
+    def forget(self, name: str) -> None:
+        """Forget the value derived() remembers as `name` (the next use computes it)."""
+        self.values.pop(name, None)
+
     def _setting(self, name: str, default):
         return getattr(settings, self.prefix + name, default)
 

@@ -17,7 +17,6 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.signals import setting_changed
 from django.db import connections, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -99,6 +98,8 @@ class ProcessMemory:
 memory = ProcessMemory()
 Feed = RevocationFeed | PostgresRevocationFeed | SQLiteRevocationFeed
 _feeds: dict[str, Feed] = {}
+# What revocation_feed() found, as app_settings remembers it: (key, feed).
+FEED_FOUND = "revocation feed"
 
 
 def revocation_feed() -> Feed | None:
@@ -108,35 +109,31 @@ def revocation_feed() -> Feed | None:
     database's own: on SQLite (one machine) the database file's commit
     counter, on PostgreSQL its LISTEN/NOTIFY (with psycopg 3); else none.
     """
-    # Every request asks: what was found is kept (_forget_the_feed_found).
-    key, feed = _found
-    if key is not _UNKNOWN and (key is None or _feeds.get(key) is feed):
+    # Every request asks: what was found is remembered as a setting is, and
+    # also forgotten when the default database connects anew
+    # (_forget_the_feed_found).
+    key, feed = app_settings.derived(FEED_FOUND, _find_feed)
+    if key is None or _feeds.get(key) is feed:
         return feed
-    with _finding:
-        _found[:] = found = _feed_for(
-            app_settings.REVOCATION_FEED_URL, settings.DATABASES["default"]
-        )
-    return found[1]
+    # Closed and forgotten since (tests do): made again.
+    app_settings.forget(FEED_FOUND)
+    return app_settings.derived(FEED_FOUND, _find_feed)[1]
 
 
-# (the key in _feeds, the feed) that revocation_feed() found, until the
-# settings change, or the default database connects anew: the test runner
-# renames the database in place, which no setting_changed announces, and the
-# connection made next is to the new one.
-_UNKNOWN = object()
-_found = [_UNKNOWN, None]
-# Held while a feed is found or made, and while what was found is forgotten:
-# settings read before a change are not kept after it, and two threads do
-# not make two feeds for one key.
-_finding = threading.RLock()
+def _find_feed() -> tuple[str | None, Feed | None]:
+    return _feed_for(app_settings.REVOCATION_FEED_URL, settings.DATABASES["default"])
 
 
-@receiver(setting_changed)
 @receiver(connection_created)
-def _forget_the_feed_found(sender, connection=None, **kwargs) -> None:
-    if connection is None or connection.alias == "default":
-        with _finding:
-            _found[:] = (_UNKNOWN, None)
+def _forget_the_feed_found(sender, connection, **kwargs) -> None:
+    # The test runner renames the database in place, which no
+    # setting_changed announces; the connection made next is to the new one.
+    if connection.alias == "default":
+        app_settings.forget(FEED_FOUND)
+
+
+# Held while a feed is made: two threads do not make two feeds for one key.
+_making = threading.Lock()
 
 
 def _feed_for(url, params) -> tuple[str | None, Feed | None]:
@@ -153,23 +150,29 @@ def _feed_for(url, params) -> tuple[str | None, Feed | None]:
         return None, None
     feed = _feeds.get(key)
     if feed is None:
-        database = connections["default"]
-        if url:
-            feed = RevocationFeed(
-                url, on_revoked=memory.forget, on_gap=memory.forget_everything
-            )
-        elif database.vendor == "sqlite":
-            feed = SQLiteRevocationFeed(
-                database.settings_dict["NAME"], on_gap=memory.forget_everything
-            )
-        else:
-            feed = PostgresRevocationFeed(
-                using="default",
-                on_revoked=memory.forget,
-                on_gap=memory.forget_everything,
-            )
-        _feeds[key] = feed
+        with _making:
+            feed = _feeds.get(key) or _make_feed(key, url)
     return key, feed
+
+
+def _make_feed(key: str, url: str | None) -> Feed:
+    database = connections["default"]
+    if url:
+        feed = RevocationFeed(
+            url, on_revoked=memory.forget, on_gap=memory.forget_everything
+        )
+    elif database.vendor == "sqlite":
+        feed = SQLiteRevocationFeed(
+            database.settings_dict["NAME"], on_gap=memory.forget_everything
+        )
+    else:
+        feed = PostgresRevocationFeed(
+            using="default",
+            on_revoked=memory.forget,
+            on_gap=memory.forget_everything,
+        )
+    _feeds[key] = feed
+    return feed
 
 
 def active_session_user_id(sid: str) -> int | None:
